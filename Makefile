@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine with python3 and make:
+#   make run   - set up .venv, manage the example dotfiles into a throwaway target
+#   make test  - set up .venv if needed, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Temporary trees go to tmpfs when there is one: real-disk link creation is slow.
+BASETEMP := $(shell if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm/dot-pytest-$$(id -u); else echo .pytest-tmp; fi)
+RUN_DIR := .run
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck check clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR)/home
+	@echo "== dot manage (example dotfiles -> $(RUN_DIR)/home)"
+	$(BIN)/dot --dir examples/dotfiles --target $(RUN_DIR)/home manage git nvim ssh vim zsh
+	@echo "== the resulting tree"
+	@cd $(RUN_DIR)/home && find . -mindepth 1 -not -name '.dot-manifest.json' | sort | \
+		while read -r p; do if [ -L "$$p" ]; then echo "$$p -> $$(readlink "$$p")"; else echo "$$p"; fi; done
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --basetemp=$(BASETEMP) $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) $(RUN_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

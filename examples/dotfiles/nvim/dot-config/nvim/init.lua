@@ -1,0 +1,2 @@
+-- Neovim entry point
+require("options")

@@ -1,0 +1,2 @@
+" a colour scheme
+hi clear

@@ -1,0 +1,5 @@
+"""`python -m dot`."""
+
+from dot.cli.app import main
+
+main()

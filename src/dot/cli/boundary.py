@@ -1,0 +1,85 @@
+"""The one error boundary: exceptions become one `dot: error:` line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from dot.cli.render import conflict_json, render_conflicts
+from dot.cli.terminal import Terminal, wants_color
+from dot.errors import ConflictError, DotError, ExitCode
+
+
+class Current:
+    """The terminal and debug flag of the running command, once options are parsed."""
+
+    terminal: Terminal | None = None
+    debug: bool = False
+
+
+def _terminal() -> Terminal:
+    if Current.terminal is not None:
+        return Current.terminal
+    return Terminal(color=wants_color(None, sys.stderr))
+
+
+def _json_error(
+    term: Terminal, message: str, code: int, conflicts: list[dict[str, object]]
+) -> None:
+    if term.json_mode:
+        error: dict[str, object] = {"message": message, "exit_code": code}
+        if conflicts:
+            error["conflicts"] = conflicts
+        term.emit_json({"error": error})
+
+
+def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and map every outcome to an exit code."""
+    Current.terminal = None
+    Current.debug = False
+    try:
+        result = group.main(
+            args=list(argv) if argv is not None else None, prog_name="dot", standalone_mode=False
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        _terminal().error("interrupted")
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        term = _terminal()
+        message = exc.format_message()
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            message = f"{message} (see '{exc.ctx.command_path} --help')"
+        term.error(message)
+        _json_error(term, message, exc.exit_code, [])
+        return exc.exit_code
+    except ConflictError as exc:
+        term = _terminal()
+        term.error(exc.message)
+        render_conflicts(exc.conflicts, term)
+        _json_error(term, exc.message, exc.exit_code, [conflict_json(c) for c in exc.conflicts])
+        return exc.exit_code
+    except DotError as exc:
+        term = _terminal()
+        term.error(exc.message)
+        _json_error(term, exc.message, exc.exit_code, [])
+        if Current.debug:
+            traceback.print_exc()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _terminal().error("interrupted")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.ERROR
+    except Exception as exc:  # the last resort: never a bare traceback by default
+        term = _terminal()
+        term.error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        _json_error(term, f"internal error: {exc}", ExitCode.ERROR, [])
+        if Current.debug:
+            traceback.print_exc()
+        return ExitCode.ERROR
+    return int(result) if isinstance(result, int) else ExitCode.OK

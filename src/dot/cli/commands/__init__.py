@@ -1,0 +1,21 @@
+"""One module per command; each exposes `register(group, with_session)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dot.cli.render import render_run, run_json
+from dot.cli.session import Session
+from dot.results import RunResult
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def show_run(session: Session, result: RunResult) -> int:
+    """Render a manage/unmanage/remanage result; the exit code is 0."""
+    if session.json:
+        session.terminal.emit_json(run_json(result))
+    else:
+        render_run(result, session.terminal)
+    return 0

@@ -1,0 +1,22 @@
+"""`dot manage PKG...`: install packages."""
+
+from __future__ import annotations
+
+import click
+
+from dot.cli.commands import Decorator, show_run
+from dot.cli.session import Session
+
+
+def register(group: click.Group, with_session: Decorator) -> None:
+    @group.command()
+    @click.argument("packages", nargs=-1, required=True, metavar="PKG...")
+    @with_session
+    def manage(session: Session, packages: tuple[str, ...]) -> int:
+        """Install packages: link their contents into the target.
+
+        Folds directories where it can (one link for a whole directory), unfolds a
+        folded directory when a second package needs it, and stops on conflicts
+        unless --on-conflict says otherwise. Running it twice changes nothing.
+        """
+        return show_run(session, session.service().manage(packages))

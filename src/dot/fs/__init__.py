@@ -1,0 +1,1 @@
+"""Filesystem adapters behind one small port (see `dot.fs.port`)."""

@@ -1,0 +1,103 @@
+"""The real-OS adapter of the filesystem port."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+
+from dot.errors import LockedError
+from dot.fs.port import EntryLike, StatLike
+
+
+class LocalFileSystem:
+    """Direct `os` calls; the fastest adapter and the one users run."""
+
+    def lstat(self, path: str) -> StatLike:
+        return os.lstat(path)
+
+    def readlink(self, path: str) -> str:
+        return os.readlink(path)
+
+    def scandir(self, path: str) -> Iterator[EntryLike]:
+        with os.scandir(path) as it:
+            yield from it
+
+    def read_bytes(self, path: str) -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read()
+
+    def realpath(self, path: str) -> str:
+        return os.path.realpath(path)
+
+    def symlink(self, text: str, path: str) -> None:
+        os.symlink(text, path)
+
+    def unlink(self, path: str) -> None:
+        os.unlink(path)
+
+    def mkdir(self, path: str) -> None:
+        os.mkdir(path)
+
+    def rmdir(self, path: str) -> None:
+        os.rmdir(path)
+
+    def rename(self, src: str, dst: str) -> None:
+        if os.path.lexists(dst):
+            # os.rename would silently replace a file; dot never replaces by rename.
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+        try:
+            os.rename(src, dst)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.move(src, dst)
+
+    def copy_file(self, src: str, dst: str) -> None:
+        if os.path.lexists(dst):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+    def write_atomic(self, path: str, data: bytes) -> None:
+        directory = os.path.dirname(path)
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(directory)
+
+    @contextlib.contextmanager
+    def lock(self, path: str, wait: bool) -> Iterator[None]:
+        """Hold an exclusive flock on `path` (the target directory) while inside."""
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise LockedError(
+                    f"another dot process is changing {path}; try again when it has "
+                    "finished (or pass --wait)"
+                ) from None
+            yield
+        finally:
+            os.close(fd)
+
+
+def _fsync_dir(directory: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,185 @@
+"""Ignore rules: gitignore patterns (pathspec) plus GNU Stow's regex ignore files.
+
+Rules match the package-side relative path ("dot-gitignore" is not hit by
+".gitignore"); directories are matched with a trailing "/". The compiled rule set
+folds runs of same-polarity patterns into one regular expression, so a path is
+tested against a handful of regexes however many patterns there are; the last
+matching pattern decides, as in gitignore.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dot.errors import ConfigError, InvalidPattern
+
+DOT_IGNORE_FILE = ".dotignore"
+STOW_IGNORE_FILE = ".stow-local-ignore"
+
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    # version control
+    ".git",
+    ".gitignore",
+    ".gitmodules",
+    ".svn",
+    ".hg",
+    "_darcs",
+    "CVS",
+    "RCS",
+    ".cvsignore",
+    # editor droppings
+    "*~",
+    "#*#",
+    ".#*",
+    # operating-system junk
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    # top-level documents of a package
+    "/README*",
+    "/LICENSE*",
+    "/COPYING",
+    # the ignore files themselves
+    f"/{DOT_IGNORE_FILE}",
+    f"/{STOW_IGNORE_FILE}",
+)
+
+
+_GIT = 0  # gitignore regex, matched against "rel" or "rel/"
+_STOW_PATH = 1  # Stow regex with a "/", matched against "/rel" or "/rel/"
+_STOW_BASE = 2  # Stow regex without "/", matched against the last component
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    regex: re.Pattern[str]
+    include: bool  # True: a match ignores the path; False: a match re-includes it
+    how: int
+    source: str
+
+
+class IgnoreRules:
+    """A compiled, ordered set of rules; `ignored(rel, is_dir)` is the main query."""
+
+    __slots__ = ("_groups", "digest", "patterns")
+
+    def __init__(self, groups: Sequence[_Rule], patterns: tuple[str, ...]) -> None:
+        self._groups = tuple(groups)
+        self.patterns = patterns
+        self.digest = hashlib.sha256("\n".join(patterns).encode()).hexdigest()[:16]
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        """True when the package-relative path `rel` is excluded."""
+        rule = self._decider(rel, is_dir)
+        return rule is not None and rule.include
+
+    def why(self, rel: str, is_dir: bool) -> str:
+        """The rule that decides `rel` ("" when none matches), for verbose output."""
+        rule = self._decider(rel, is_dir)
+        return rule.source if rule is not None else ""
+
+    def _decider(self, rel: str, is_dir: bool) -> _Rule | None:
+        candidate = rel + "/" if is_dir else rel
+        for rule in reversed(self._groups):
+            if rule.how == _GIT:
+                subject = candidate
+            elif rule.how == _STOW_PATH:
+                subject = "/" + candidate
+            else:
+                subject = rel.rpartition("/")[2]
+            if rule.regex.match(subject) is not None:
+                return rule
+        return None
+
+
+class RuleBuilder:
+    """Collects rules from every source, in precedence order, then compiles them."""
+
+    def __init__(self) -> None:
+        self._rules: list[_Rule] = []
+        self._texts: list[str] = []
+
+    def gitignore(
+        self, lines: Iterable[str], source: str, *, negate: bool = False, numbered: bool = False
+    ) -> None:
+        """Add gitignore-style lines; with `negate` every pattern re-includes.
+
+        `numbered` sources are files, whose line numbers appear in messages.
+        """
+        import pathspec  # deferred: only commands that scan packages pay for it
+
+        for number, raw in enumerate(lines, 1):
+            line = raw.rstrip("\n\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            text = "!" + line if negate and not line.startswith("!") else line
+            where = f"{source}:{number}" if numbered else source
+            try:
+                spec = pathspec.GitIgnoreSpec.from_lines([text])
+            except Exception as exc:  # pathspec raises several types for bad patterns
+                raise InvalidPattern(f"bad ignore pattern {line!r} in {where}: {exc}") from None
+            for pattern in spec.patterns:
+                regex = getattr(pattern, "regex", None)
+                include = getattr(pattern, "include", None)
+                if regex is None or include is None:
+                    continue
+                self._rules.append(_Rule(regex, bool(include), _GIT, f"{where}: {line}"))
+                self._texts.append(text)
+
+    def stow_regexes(self, lines: Iterable[str], source: str) -> None:
+        """Add GNU Stow ignore-file regexes (basename, or full path when with a '/')."""
+        for number, raw in enumerate(lines, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            line = re.sub(r"\s+#.+", "", line).replace("\\#", "#")
+            try:
+                if "/" in line:
+                    regex = re.compile(rf"(?:^|.*/)(?:{line})(?:/|\Z)")
+                    how = _STOW_PATH
+                else:
+                    regex = re.compile(rf"(?:{line})\Z")
+                    how = _STOW_BASE
+            except re.error as exc:
+                raise ConfigError(
+                    f"bad regular expression {line!r} in {source}:{number}: {exc}"
+                ) from None
+            self._rules.append(_Rule(regex, True, how, f"{source}:{number}: {line}"))
+            self._texts.append(f"stow:{line}")
+
+    def build(self) -> IgnoreRules:
+        """Merge runs of gitignore rules with the same polarity into one regex each."""
+        merged: list[_Rule] = []
+        for rule in self._rules:
+            last = merged[-1] if merged else None
+            if last is not None and last.how == rule.how == _GIT and last.include == rule.include:
+                pattern = f"(?:{_unnamed(last.regex.pattern)})|(?:{_unnamed(rule.regex.pattern)})"
+                merged[-1] = _Rule(re.compile(pattern), rule.include, _GIT, "")
+            else:
+                merged.append(rule)
+        if any(not rule.source for rule in merged):
+            # Keep per-pattern sources available for `why` by falling back to the
+            # unmerged list when asked; the merged list answers `ignored` quickly.
+            return _ExplainedRules(merged, self._rules, tuple(self._texts))
+        return IgnoreRules(merged, tuple(self._texts))
+
+
+class _ExplainedRules(IgnoreRules):
+    """Merged rules for speed, with the original list kept to explain a decision."""
+
+    __slots__ = ("_detail",)
+
+    def __init__(self, merged: Sequence[_Rule], detail: Sequence[_Rule], texts: tuple[str, ...]):
+        super().__init__(merged, texts)
+        self._detail = IgnoreRules(detail, texts)
+
+    def why(self, rel: str, is_dir: bool) -> str:
+        return self._detail.why(rel, is_dir)
+
+
+def _unnamed(pattern: str) -> str:
+    """Drop named groups so several pathspec regexes can share one alternation."""
+    return re.sub(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>", "(?:", pattern)

@@ -1,0 +1,405 @@
+"""The manifest: what dot installed, per package, stored as JSON next to the target.
+
+Everything read from disk is validated before use: a corrupt file, an unknown
+version, or a path that escapes the target is a ManifestError, never a traceback.
+Updates are pure (`apply`), writes are atomic (temp file, fsync, rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dot.errors import ManifestError, PermissionDenied
+from dot.fs.port import FileSystem
+from dot.model import (
+    Adopt,
+    Backup,
+    Claim,
+    CopyBack,
+    Delete,
+    Kind,
+    Link,
+    Mkdir,
+    Operation,
+    Restore,
+    Rmdir,
+    Unlink,
+)
+from dot.paths import validate_package_name
+
+VERSION = 1
+DEFAULT_NAME = ".dot-manifest.json"
+REBUILD_HINT = "fix it, or move it aside and run `dot doctor --fix` to rebuild it from the links"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """A link dot made (or recognised): its text, its source and what it stands for."""
+
+    text: str
+    source: str
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A package file's stat fingerprint and, when computed, its SHA-256."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    mode: int
+    sha256: str | None = None
+
+    def same_stat(self, other: tuple[int, int, int, int]) -> bool:
+        return (self.size, self.mtime_ns, self.ino, self.mode) == other
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRecord:
+    """A file dot moved away; `origin` is "target" (restore on unmanage) or "package"."""
+
+    path: str
+    stored: str
+    origin: str = "target"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The mapping options a package was installed with."""
+
+    dotfiles: bool = True
+    folding: bool = True
+    absolute: bool = False
+    package_name_mapping: bool = False
+    ignore: str = ""  # digest of the ignore rules in effect
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRecord:
+    """Everything dot knows about one installed package."""
+
+    name: str
+    source: str = "managed"  # or "adopted"
+    installed_at: str = ""
+    updated_at: str = ""
+    settings: Settings = field(default_factory=Settings)
+    links: Mapping[str, LinkRecord] = field(default_factory=dict)
+    dirs: frozenset[str] = frozenset()
+    backups: tuple[BackupRecord, ...] = ()
+    adopted: frozenset[str] = frozenset()
+    files: Mapping[str, FileRecord] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The whole manifest of one target."""
+
+    dir: str
+    target: str
+    packages: Mapping[str, PackageRecord] = field(default_factory=dict)
+    dirs: frozenset[str] = frozenset()  # every directory dot created that still exists
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.packages and not self.dirs
+
+    def owner_of_link(self, path: str) -> str | None:
+        """The package whose record lists a link at `path`."""
+        for name, record in self.packages.items():
+            if path in record.links:
+                return name
+        return None
+
+
+# --- applying a plan -----------------------------------------------------------
+
+
+def apply(
+    manifest: Manifest,
+    operations: Iterable[Operation],
+    claims: Iterable[Claim],
+    updates: Mapping[str, PackageRecord],
+    removed: Iterable[str] = (),
+) -> Manifest:
+    """The manifest after `operations` ran, `claims` were accepted and records replaced.
+
+    `updates` are fresh records for the packages a command worked on (their links
+    are merged in from the operations); `removed` packages are dropped.
+    """
+    records: dict[str, PackageRecord] = dict(manifest.packages)
+    records.update(updates)
+    links = {name: dict(rec.links) for name, rec in records.items()}
+    dirs = {name: set(rec.dirs) for name, rec in records.items()}
+    created = set(manifest.dirs)
+    backups = {name: list(rec.backups) for name, rec in records.items()}
+    adopted = {name: set(rec.adopted) for name, rec in records.items()}
+
+    def drop_link(path: str) -> None:
+        for table in links.values():
+            table.pop(path, None)
+
+    for op in operations:
+        match op:
+            case Link(path=path, text=text, package=pkg, source=src, kind=kind):
+                drop_link(path)
+                if pkg in links:
+                    links[pkg][path] = LinkRecord(text, src, kind)
+            case Unlink(path=path):
+                drop_link(path)
+            case Mkdir(path=path, package=pkg) if pkg is not None:
+                created.add(path)
+                if pkg in dirs:
+                    dirs[pkg].add(path)
+            case Rmdir(path=path):
+                created.discard(path)
+                for table in dirs.values():
+                    table.discard(path)
+            case Delete(path=path) | Backup(path=path) | Adopt(path=path):
+                drop_link(path)
+                if isinstance(op, Backup) and op.package in backups:
+                    backups[op.package].append(BackupRecord(path, op.dest, "target"))
+                if isinstance(op, Adopt) and op.package in backups:
+                    backups[op.package].append(BackupRecord(op.source, op.stash, "package"))
+                    adopted[op.package].add(path)
+            case Restore(path=path, package=pkg) if pkg in backups:
+                backups[pkg] = [b for b in backups[pkg] if b.path != path or b.origin != "target"]
+            case CopyBack(path=path, package=pkg) if pkg in adopted:
+                adopted[pkg].discard(path)
+            case Mkdir() | Restore() | CopyBack():
+                pass
+    for claim in claims:
+        drop_link(claim.path)
+        if claim.package in links:
+            links[claim.package][claim.path] = LinkRecord(claim.text, claim.source, claim.kind)
+
+    gone = set(removed)
+    packages = {
+        name: replace(
+            rec,
+            links=links[name],
+            dirs=frozenset(dirs[name]),
+            backups=tuple(backups[name]),
+            adopted=frozenset(adopted[name]),
+        )
+        for name, rec in records.items()
+        if name not in gone
+    }
+    return replace(manifest, packages=packages, dirs=frozenset(created))
+
+
+# --- JSON ----------------------------------------------------------------------
+
+
+def dumps(manifest: Manifest) -> bytes:
+    """Serialise compactly with sorted keys, so equal manifests give equal bytes."""
+    doc = {
+        "version": VERSION,
+        "dir": manifest.dir,
+        "target": manifest.target,
+        "packages": {name: _dump_record(rec) for name, rec in sorted(manifest.packages.items())},
+        "dirs": sorted(manifest.dirs),
+    }
+    return (json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n").encode()
+
+
+def _dump_record(rec: PackageRecord) -> dict[str, Any]:
+    return {
+        "source": rec.source,
+        "installed_at": rec.installed_at,
+        "updated_at": rec.updated_at,
+        "settings": {
+            "dotfiles": rec.settings.dotfiles,
+            "folding": rec.settings.folding,
+            "absolute": rec.settings.absolute,
+            "package_name_mapping": rec.settings.package_name_mapping,
+            "ignore": rec.settings.ignore,
+        },
+        "links": {
+            path: {"text": link.text, "source": link.source, "kind": link.kind.value}
+            for path, link in rec.links.items()
+        },
+        "dirs": sorted(rec.dirs),
+        "backups": [{"path": b.path, "stored": b.stored, "origin": b.origin} for b in rec.backups],
+        "adopted": sorted(rec.adopted),
+        "files": {
+            path: [f.size, f.mtime_ns, f.ino, f.mode, f.sha256] for path, f in rec.files.items()
+        },
+    }
+
+
+def loads(data: bytes, where: str) -> Manifest:
+    """Parse and validate a manifest; every defect is a ManifestError naming `where`."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ManifestError(f"manifest {where} is not valid JSON ({exc}); {REBUILD_HINT}") from None
+    try:
+        return _parse(doc)
+    except _Invalid as exc:
+        raise ManifestError(f"manifest {where} is corrupt: {exc}; {REBUILD_HINT}") from None
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _want(value: object, kind: type | tuple[type, ...], what: str) -> Any:
+    if isinstance(value, bool) and kind in (int, (int,)):
+        raise _Invalid(f"{what} must be a number")
+    if not isinstance(value, kind):
+        raise _Invalid(f"{what} has the wrong type")
+    return value
+
+
+def _rel_path(value: object, what: str, *, allow_root: bool = False) -> str:
+    path: str = _want(value, str, what)
+    if not path and allow_root:
+        return path
+    if (
+        not path
+        or path.startswith(("/", "../"))
+        or path == ".."
+        or "\0" in path
+        or posixpath.normpath(path) != path
+    ):
+        raise _Invalid(f"{what} {path!r} is not a clean path inside the target")
+    return path
+
+
+def _parse(raw: object) -> Manifest:
+    doc: dict[str, Any] = _want(raw, dict, "the document")
+    version = doc.get("version")
+    if version != VERSION:
+        raise _Invalid(f"unknown version {version!r} (this dot reads version {VERSION})")
+    directory: str = _want(doc.get("dir"), str, "dir")
+    target: str = _want(doc.get("target"), str, "target")
+    if not directory.startswith("/") or not target.startswith("/"):
+        raise _Invalid("dir and target must be absolute paths")
+    packages: dict[str, PackageRecord] = {}
+    for name, raw in _want(doc.get("packages"), dict, "packages").items():
+        problem = validate_package_name(name)
+        if problem is not None:
+            raise _Invalid(problem)
+        packages[name] = _parse_record(name, _want(raw, dict, f"package {name}"))
+    dirs = frozenset(_rel_path(d, "dirs entry") for d in _want(doc.get("dirs"), list, "dirs"))
+    return Manifest(directory, target, packages, dirs)
+
+
+def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
+    where = f"package {name}"
+    source = _want(raw.get("source"), str, f"{where} source")
+    if source not in ("managed", "adopted"):
+        raise _Invalid(f"{where} has unknown source {source!r}")
+    settings_raw = _want(raw.get("settings"), dict, f"{where} settings")
+    settings = Settings(
+        dotfiles=_want(settings_raw.get("dotfiles"), bool, f"{where} settings.dotfiles"),
+        folding=_want(settings_raw.get("folding"), bool, f"{where} settings.folding"),
+        absolute=_want(settings_raw.get("absolute"), bool, f"{where} settings.absolute"),
+        package_name_mapping=_want(
+            settings_raw.get("package_name_mapping"), bool, f"{where} settings.package_name_mapping"
+        ),
+        ignore=_want(settings_raw.get("ignore", ""), str, f"{where} settings.ignore"),
+    )
+    links: dict[str, LinkRecord] = {}
+    for path, link in _want(raw.get("links"), dict, f"{where} links").items():
+        _rel_path(path, f"{where} link")
+        link = _want(link, dict, f"{where} link {path}")
+        kind = _want(link.get("kind"), str, f"{where} link {path} kind")
+        if kind not in (Kind.FILE, Kind.DIR, Kind.LINK, Kind.OTHER):
+            raise _Invalid(f"{where} link {path} has unknown kind {kind!r}")
+        links[path] = LinkRecord(
+            _want(link.get("text"), str, f"{where} link {path} text"),
+            _rel_path(link.get("source"), f"{where} link {path} source", allow_root=True),
+            Kind(kind),
+        )
+    dirs = frozenset(
+        _rel_path(d, f"{where} dir") for d in _want(raw.get("dirs"), list, f"{where} dirs")
+    )
+    backups = []
+    for item in _want(raw.get("backups"), list, f"{where} backups"):
+        item = _want(item, dict, f"{where} backup")
+        origin = _want(item.get("origin"), str, f"{where} backup origin")
+        if origin not in ("target", "package"):
+            raise _Invalid(f"{where} backup has unknown origin {origin!r}")
+        stored = _want(item.get("stored"), str, f"{where} backup stored")
+        if not stored.startswith("/") or posixpath.normpath(stored) != stored:
+            raise _Invalid(f"{where} backup location {stored!r} is not a clean absolute path")
+        backups.append(
+            BackupRecord(_rel_path(item.get("path"), f"{where} backup path"), stored, origin)
+        )
+    adopted = frozenset(
+        _rel_path(p, f"{where} adopted path")
+        for p in _want(raw.get("adopted"), list, f"{where} adopted")
+    )
+    files: dict[str, FileRecord] = {}
+    for path, values in _want(raw.get("files"), dict, f"{where} files").items():
+        _rel_path(path, f"{where} file")
+        values = _want(values, list, f"{where} file {path}")
+        if len(values) != 5:
+            raise _Invalid(f"{where} file {path} has a malformed fingerprint")
+        size, mtime, ino, mode = (_want(v, int, f"{where} file {path}") for v in values[:4])
+        digest = values[4]
+        if digest is not None:
+            _want(digest, str, f"{where} file {path} hash")
+        files[path] = FileRecord(size, mtime, ino, mode, digest)
+    return PackageRecord(
+        name=name,
+        source=source,
+        installed_at=_want(raw.get("installed_at"), str, f"{where} installed_at"),
+        updated_at=_want(raw.get("updated_at"), str, f"{where} updated_at"),
+        settings=settings,
+        links=links,
+        dirs=dirs,
+        backups=tuple(backups),
+        adopted=adopted,
+        files=files,
+    )
+
+
+# --- files ---------------------------------------------------------------------
+
+
+def load(fs: FileSystem, path: str, directory: str, target: str) -> Manifest:
+    """Read the manifest at `path`; a missing file is an empty manifest.
+
+    A manifest written for another package directory or target is refused, since
+    its records would be judged against the wrong tree.
+    """
+    try:
+        data = fs.read_bytes(path)
+    except FileNotFoundError:
+        return Manifest(directory, target)
+    except IsADirectoryError:
+        raise ManifestError(f"manifest {path} is a directory") from None
+    except PermissionError:
+        raise PermissionDenied(f"cannot read manifest {path}: permission denied") from None
+    manifest = loads(data, path)
+    if manifest.target != target:
+        raise ManifestError(
+            f"manifest {path} belongs to target {manifest.target}, not {target}; "
+            "use --manifest to keep a separate one"
+        )
+    if manifest.dir != directory and manifest.packages:
+        raise ManifestError(
+            f"manifest {path} records packages from {manifest.dir}, not {directory}; "
+            f"use --dir {manifest.dir}, or --manifest for a separate manifest"
+        )
+    return replace(manifest, dir=directory)
+
+
+def save(fs: FileSystem, path: str, manifest: Manifest) -> None:
+    """Write atomically; an empty manifest removes the file instead."""
+    try:
+        if manifest.is_empty:
+            with contextlib.suppress(FileNotFoundError):
+                fs.unlink(path)
+            return
+        fs.write_atomic(path, dumps(manifest))
+    except PermissionError:
+        raise PermissionDenied(f"cannot write manifest {path}: permission denied") from None

@@ -1,0 +1,1 @@
+"""The stages: scanner -> planner -> resolver -> sorter -> executor."""

@@ -1,0 +1,366 @@
+"""Executor: runs dependency levels through the FS port, all or nothing.
+
+Each completed operation leaves a `Done` record that says how to undo it. If any
+operation fails (or the run is interrupted), the completed ones are undone in
+reverse order and directories the run created are removed, so the target is as it
+was. Files removed under `overwrite` are only moved aside until `commit`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import posixpath
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dot.errors import ExecutionError, Interrupted, PermissionDenied
+from dot.fs.port import FileSystem
+from dot.model import (
+    Adopt,
+    Backup,
+    CopyBack,
+    Delete,
+    Levels,
+    Link,
+    Mkdir,
+    Operation,
+    Restore,
+    Rmdir,
+    Unlink,
+    verb,
+)
+from dot.paths import Layout
+
+# Below this many operations a thread pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+# Operations slower than this (seconds) suggest a high-latency filesystem.
+SLOW_OPERATION = 0.0005
+PROBE_SIZE = 16
+AUTO_WORKERS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A completed operation and what it takes to undo it."""
+
+    op: Operation
+    created: tuple[str, ...] = ()  # directories this operation created (absolute)
+    removed: tuple[str, ...] = ()  # directories this operation removed (absolute)
+    aside: str = ""  # where a deleted item waits until commit
+
+
+class Journal(Protocol):
+    """Receives every completed operation, in completion order."""
+
+    def record(self, done: Done) -> None: ...
+
+
+@dataclass
+class Stats:
+    """What the executor did: counts and the strategy it chose."""
+
+    operations: int = 0
+    parallel_levels: int = 0
+    workers: int = 1
+    seconds: float = 0.0
+
+
+@dataclass
+class Transaction:
+    """Completed work of one run; `rollback` undoes it, `commit` finalises it."""
+
+    fs: FileSystem
+    layout: Layout
+    trash: str
+    done: list[Done] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+
+    def rollback(self) -> list[str]:
+        """Undo every completed operation, newest first; return what could not be undone."""
+        problems: list[str] = []
+        made: list[str] = []
+        for item in reversed(self.done):
+            try:
+                _undo(self.fs, self.layout, item)
+            except OSError as exc:
+                problems.append(f"{verb(item.op)} {item.op.path}: {exc.strerror or exc}")
+            made.extend(item.created)
+        for directory in sorted(set(made), key=lambda p: p.count("/"), reverse=True):
+            with contextlib.suppress(OSError):
+                self.fs.rmdir(directory)
+        self._drop_trash()
+        self.done.clear()
+        return problems
+
+    def commit(self) -> None:
+        """Delete what `overwrite` moved aside; the run can no longer be undone."""
+        self._drop_trash()
+        self.done.clear()
+
+    def _drop_trash(self) -> None:
+        if self.trash and _exists(self.fs, self.trash):
+            _remove_tree(self.fs, self.trash)
+            with contextlib.suppress(OSError):
+                self.fs.rmdir(posixpath.dirname(self.trash))
+
+
+class Executor:
+    """Runs levels sequentially or on a thread pool; `jobs=None` chooses by itself."""
+
+    def __init__(
+        self,
+        fs: FileSystem,
+        layout: Layout,
+        *,
+        jobs: int | None = None,
+        trash: str = "",
+        journal: Journal | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.fs = fs
+        self.layout = layout
+        self.jobs = jobs
+        self.trash = trash
+        self.journal = journal
+        self.progress = progress
+
+    def run(self, levels: Levels) -> Transaction:
+        """Execute everything or nothing; on failure raise after rolling back."""
+        tx = Transaction(self.fs, self.layout, self.trash)
+        started = time.perf_counter()
+        self._started = started
+        # Explicit --jobs: threads for big plans only. Auto: start sequential and
+        # switch to threads only when a probe shows the filesystem is slow.
+        self._undecided = self.jobs is None
+        self._workers = 1
+        if self.jobs is not None and levels.count >= PARALLEL_THRESHOLD:
+            self._workers = max(1, self.jobs)
+        try:
+            for level in levels.levels:
+                self._level(list(level), tx)
+        except KeyboardInterrupt:
+            problems = tx.rollback()
+            raise Interrupted(_rolled_back("interrupted", problems)) from None
+        except _OpFailed as failure:
+            problems = tx.rollback()
+            raise _describe(failure, problems) from None
+        tx.stats.operations = len(tx.done)
+        tx.stats.workers = self._workers
+        tx.stats.seconds = time.perf_counter() - started
+        return tx
+
+    def _level(self, ops: list[Operation], tx: Transaction) -> None:
+        index = 0
+        while index < len(ops):
+            if self._workers > 1 and len(ops) - index >= 2 * self._workers:
+                tx.stats.parallel_levels += 1
+                self._parallel(ops[index:], tx, self._workers)
+                return
+            self._record(tx, _do(self.fs, self.layout, ops[index], self.trash))
+            index += 1
+            if self._undecided and len(tx.done) >= PROBE_SIZE:
+                self._undecided = False
+                per_op = (time.perf_counter() - self._started) / len(tx.done)
+                if per_op > SLOW_OPERATION:
+                    self._workers = AUTO_WORKERS
+
+    def _parallel(self, level: Sequence[Operation], tx: Transaction, workers: int) -> None:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dot-exec") as pool:
+            futures: list[Future[Done]] = [
+                pool.submit(_do, self.fs, self.layout, op, self.trash) for op in level
+            ]
+            try:
+                finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            except KeyboardInterrupt:
+                for future in futures:
+                    future.cancel()
+                wait(futures)
+                self._collect(futures, tx)
+                raise
+            if any(f.exception() is not None for f in finished):
+                for future in futures:
+                    future.cancel()
+                wait(futures)
+            failure = self._collect(futures, tx)
+            if failure is not None:
+                raise failure
+
+    def _collect(self, futures: Sequence[Future[Done]], tx: Transaction) -> _OpFailed | None:
+        failure: _OpFailed | None = None
+        for future in futures:
+            if future.cancelled():
+                continue
+            exc = future.exception()
+            if exc is None:
+                self._record(tx, future.result())
+            elif isinstance(exc, _OpFailed) and failure is None:
+                failure = exc
+            elif failure is None:
+                raise exc
+        return failure
+
+    def _record(self, tx: Transaction, done: Done) -> None:
+        tx.done.append(done)
+        if self.journal is not None:
+            self.journal.record(done)
+        if self.progress is not None:
+            self.progress(1)
+
+
+class _OpFailed(Exception):
+    def __init__(self, op: Operation, error: OSError, path: str) -> None:
+        super().__init__(str(error))
+        self.op = op
+        self.error = error
+        self.path = path
+
+
+def _rolled_back(what: str, problems: list[str]) -> str:
+    if problems:
+        return f"{what}; rollback was incomplete: " + "; ".join(problems)
+    return f"{what}; every completed operation was rolled back, nothing was changed"
+
+
+def _describe(failure: _OpFailed, problems: list[str]) -> Exception:
+    reason = failure.error.strerror or str(failure.error)
+    what = f"could not {verb(failure.op)} {failure.path}: {reason}"
+    message = _rolled_back(what, problems)
+    if isinstance(failure.error, PermissionError):
+        return PermissionDenied(message)
+    return ExecutionError(message)
+
+
+# --- doing and undoing ---------------------------------------------------------
+
+
+def _do(fs: FileSystem, layout: Layout, op: Operation, trash: str) -> Done:
+    path = layout.abs(op.path)
+    try:
+        return _apply(fs, layout, op, path, trash)
+    except OSError as exc:
+        raise _OpFailed(op, exc, path) from exc
+
+
+def _apply(fs: FileSystem, layout: Layout, op: Operation, path: str, trash: str) -> Done:
+    match op:
+        case Link(text=text):
+            fs.symlink(text, path)
+            return Done(op)
+        case Unlink(text=text):
+            current = fs.readlink(path)
+            if current != text:
+                raise OSError(errno.ESTALE, f"link changed since planning (now -> {current})")
+            fs.unlink(path)
+            return Done(op)
+        case Mkdir():
+            fs.mkdir(path)
+            return Done(op)
+        case Rmdir():
+            fs.rmdir(path)
+            return Done(op)
+        case Backup(dest=dest):
+            created = _makedirs(fs, posixpath.dirname(dest))
+            fs.rename(path, dest)
+            return Done(op, created=created)
+        case Delete():
+            aside = f"{trash}/{op.path}"
+            created = _makedirs(fs, posixpath.dirname(aside))
+            fs.rename(path, aside)
+            return Done(op, created=created, aside=aside)
+        case Adopt(package=package, source=source, stash=stash):
+            inside = layout.source_abs(package, source)
+            created = _makedirs(fs, posixpath.dirname(stash))
+            fs.rename(inside, stash)
+            try:
+                fs.rename(path, inside)
+            except OSError:
+                fs.rename(stash, inside)
+                raise
+            return Done(op, created=created)
+        case Restore(backup=backup, root=root):
+            fs.rename(backup, path)
+            return Done(op, removed=_prune(fs, posixpath.dirname(backup), root))
+        case CopyBack(package=package, source=source):
+            fs.copy_file(layout.source_abs(package, source), path)
+            return Done(op)
+
+
+def _undo(fs: FileSystem, layout: Layout, done: Done) -> None:
+    op = done.op
+    path = layout.abs(op.path)
+    match op:
+        case Link() | CopyBack():
+            fs.unlink(path)
+        case Unlink(text=text):
+            fs.symlink(text, path)
+        case Mkdir():
+            fs.rmdir(path)
+        case Rmdir():
+            fs.mkdir(path)
+        case Backup(dest=dest):
+            fs.rename(dest, path)
+        case Delete():
+            fs.rename(done.aside, path)
+        case Adopt(package=package, source=source, stash=stash):
+            inside = layout.source_abs(package, source)
+            fs.rename(inside, path)
+            fs.rename(stash, inside)
+        case Restore(backup=backup):
+            for directory in reversed(done.removed):
+                fs.mkdir(directory)
+            fs.rename(path, backup)
+
+
+def _exists(fs: FileSystem, path: str) -> bool:
+    try:
+        fs.lstat(path)
+    except OSError:
+        return False
+    return True
+
+
+def _makedirs(fs: FileSystem, path: str) -> tuple[str, ...]:
+    """Create `path` and missing parents; return the ones this call created, top first."""
+    missing: list[str] = []
+    cursor = path
+    while cursor and cursor != "/" and not _exists(fs, cursor):
+        missing.append(cursor)
+        cursor = posixpath.dirname(cursor)
+    created: list[str] = []
+    for directory in reversed(missing):
+        try:
+            fs.mkdir(directory)
+        except FileExistsError:
+            continue  # a parallel operation made it first
+        created.append(directory)
+    return tuple(created)
+
+
+def _prune(fs: FileSystem, directory: str, root: str) -> tuple[str, ...]:
+    """Remove emptied directories from `directory` up to, not including, `root`."""
+    removed: list[str] = []
+    cursor = directory
+    while cursor.startswith(root + "/"):
+        try:
+            fs.rmdir(cursor)
+        except OSError:
+            break
+        removed.append(cursor)
+        cursor = posixpath.dirname(cursor)
+    return tuple(removed)
+
+
+def _remove_tree(fs: FileSystem, path: str) -> None:
+    from dot.fs.port import kind_of_mode
+    from dot.model import Kind
+
+    if kind_of_mode(fs.lstat(path).st_mode) is Kind.DIR:
+        for entry in list(fs.scandir(path)):
+            _remove_tree(fs, entry.path)
+        fs.rmdir(path)
+    else:
+        fs.unlink(path)

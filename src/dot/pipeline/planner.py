@@ -1,0 +1,521 @@
+"""Planner: pure. From package trees, the target view and the manifest, decide.
+
+It replays GNU Stow's algorithm (stow_node / unstow_node, with unfolding and
+refolding) on an overlay of the observed target, then diffs the overlay against
+what was observed. Only the difference becomes operations, so manage, unmanage
+and remanage share one mechanism and remanage of an unchanged package is empty.
+Obstacles become conflicts, planned "as if removed" so the resolver can apply a
+policy without planning again.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from posixpath import dirname
+from typing import Protocol
+
+from dot.manifest import Manifest
+from dot.model import (
+    Claim,
+    Clear,
+    Conflict,
+    ConflictKind,
+    CopyBack,
+    Draft,
+    DraftOperation,
+    Kind,
+    Link,
+    Mkdir,
+    Restore,
+    Rmdir,
+    Unlink,
+)
+from dot.paths import Layout, Owner, is_within, join, parent, translate, translate_name
+from dot.pipeline.scanner import Entry
+from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
+
+DEFAULT_NO_FOLD = frozenset(
+    {".config", ".local", ".local/share", ".local/state", ".local/bin", ".cache", ".ssh", ".gnupg"}
+)
+
+
+class Action(Enum):
+    """What a command asks for one package."""
+
+    MANAGE = "manage"
+    UNMANAGE = "unmanage"
+    REMANAGE = "remanage"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The mapping options that shape the link farm."""
+
+    dotfiles: bool = True
+    folding: bool = True
+    absolute: bool = False
+    package_name_mapping: bool = False
+    no_fold: frozenset[str] = DEFAULT_NO_FOLD
+
+
+class Sources(Protocol):
+    """Package trees by name (None when the package does not exist)."""
+
+    def tree(self, name: str) -> Entry | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkMeta:
+    package: str
+    source: str
+    kind: Kind
+
+
+_RESTORED = Node(Kind.OTHER, "restored")
+
+
+class _Overlay:
+    """The target as it will be: observed state plus planned changes."""
+
+    def __init__(self, base: TargetReader) -> None:
+        self.base = base
+        self.changes: dict[str, Node] = {}
+        self.fresh: set[str] = set()  # directories made here: nothing observed lies below
+        self.touched: dict[str, set[str]] = {}
+        self.meta: dict[str, _LinkMeta] = {}
+        self.creator: dict[str, str] = {}
+        self.cleared: dict[str, Conflict] = {}
+        self.restores: dict[str, Restore | CopyBack] = {}
+
+    def get(self, path: str) -> Node:
+        node = self.changes.get(path)
+        if node is not None:
+            return node
+        if not path:
+            return DIRECTORY
+        up = parent(path)
+        if up in self.fresh or self.get(up).kind is not Kind.DIR:
+            return MISSING
+        return self.base.node(path)
+
+    def observed(self, path: str) -> Node:
+        """What was there before the plan (MISSING below anything but a real dir)."""
+        if not path:
+            return DIRECTORY
+        if self.observed(parent(path)).kind is not Kind.DIR:
+            return MISSING
+        return self.base.node(path)
+
+    def names(self, path: str) -> list[str]:
+        if self.get(path).kind is not Kind.DIR:
+            return []
+        names = set() if path in self.fresh else set(self.base.children(path))
+        names |= self.touched.get(path, set())
+        return sorted(n for n in names if self.get(join(path, n)).kind is not Kind.MISSING)
+
+    def _set(self, path: str, node: Node) -> None:
+        self.changes[path] = node
+        self.touched.setdefault(parent(path), set()).add(path.rpartition("/")[2])
+
+    def remove(self, path: str) -> None:
+        self._set(path, MISSING)
+        self.meta.pop(path, None)
+        self.restores.pop(path, None)
+        self.fresh.discard(path)
+
+    def link(self, path: str, text: str, meta: _LinkMeta) -> None:
+        self._set(path, Node(Kind.LINK, text))
+        self.meta[path] = meta
+
+    def mkdir(self, path: str, creator: str) -> None:
+        self._set(path, DIRECTORY)
+        self.fresh.add(path)
+        self.creator[path] = creator
+
+    def clear(self, path: str, conflict: Conflict) -> None:
+        self.remove(path)
+        self.cleared[path] = conflict
+
+    def restore(self, path: str, op: Restore | CopyBack) -> None:
+        self._set(path, _RESTORED)
+        self.restores[path] = op
+
+
+class _Planner:
+    def __init__(
+        self,
+        layout: Layout,
+        options: Options,
+        manifest: Manifest,
+        sources: Sources,
+        target: TargetReader,
+        protected: frozenset[str],
+        backup_root: str,
+    ) -> None:
+        self.layout = layout
+        self.backup_root = backup_root
+        self.options = options
+        self.manifest = manifest
+        self.sources = sources
+        self.view = _Overlay(target)
+        self.protected = protected
+        self.created: set[str] = set(manifest.dirs)
+        self.conflicts: list[Conflict] = []
+        self.notes: list[str] = []
+
+    # --- mapping -------------------------------------------------------------
+
+    def root_of(self, package: str) -> str:
+        """The target path of a package's root ("" unless package-name mapping)."""
+        if self.options.package_name_mapping:
+            return translate_name(package, self.options.dotfiles)
+        return ""
+
+    def target_of(self, package: str, source: str) -> str:
+        return join(self.root_of(package), translate(source, self.options.dotfiles))
+
+    def text(self, path: str, package: str, source: str) -> str:
+        return self.layout.link_text(path, package, source, self.options.absolute)
+
+    # --- manage --------------------------------------------------------------
+
+    def manage(self, package: str) -> None:
+        tree = self.sources.tree(package)
+        if tree is None:
+            return
+        root = self.root_of(package)
+        if root:
+            self._node(package, tree, "", root)
+        else:
+            self._contents(package, tree, "", "")
+
+    def _contents(self, package: str, entry: Entry, source: str, path: str) -> None:
+        for child in entry.included():
+            name = translate_name(child.name, self.options.dotfiles)
+            self._node(package, child, join(source, child.name), join(path, name))
+
+    def _node(self, package: str, entry: Entry, source: str, path: str) -> None:
+        why = self._protection(path)
+        if why:
+            self._conflict(package, entry, source, path, ConflictKind.PROTECTED, why, plan=False)
+            return
+        current = self.view.get(path)
+        kind = current.kind
+        if kind is Kind.MISSING:
+            self._install(package, entry, source, path)
+        elif kind is Kind.LINK:
+            self._over_link(package, entry, source, path, current)
+        elif kind is Kind.DIR and entry.kind is Kind.DIR:
+            self._contents(package, entry, source, path)
+        else:
+            clash = (kind is Kind.DIR) != (entry.kind is Kind.DIR)
+            conflict = ConflictKind.TYPE_CLASH if clash else ConflictKind.EXISTING
+            self._conflict(package, entry, source, path, conflict, "")
+
+    def _install(self, package: str, entry: Entry, source: str, path: str) -> None:
+        if entry.kind is Kind.DIR and not self._may_fold(entry, path):
+            self.view.mkdir(path, package)
+            self.created.add(path)
+            self._contents(package, entry, source, path)
+            return
+        kind = Kind.DIR if entry.kind is Kind.DIR else entry.kind
+        meta = _LinkMeta(package, source, kind)
+        self.view.link(path, self.text(path, package, source), meta)
+
+    def _may_fold(self, entry: Entry, path: str) -> bool:
+        return (
+            self.options.folding
+            and entry.clean
+            and path not in self.options.no_fold
+            and not self.layout.contains_dir(path)
+        )
+
+    def _over_link(self, package: str, entry: Entry, source: str, path: str, current: Node) -> None:
+        owner = self.layout.owner(path, current.text)
+        if owner is None:
+            self._conflict(package, entry, source, path, ConflictKind.FOREIGN_LINK, current.text)
+            return
+        if owner.package == package and owner.source == source:
+            kind = Kind.DIR if entry.kind is Kind.DIR else entry.kind
+            self.view.link(path, current.text, _LinkMeta(package, source, kind))
+            return
+        pointed = self._source_kind(owner)
+        if pointed is Kind.MISSING or owner.package == package:
+            # A stale link into the package directory, or this package's own link
+            # to a place it no longer has: replace it.
+            self.view.remove(path)
+            self._install(package, entry, source, path)
+            return
+        if entry.kind is Kind.DIR and pointed is Kind.DIR and owner.package:
+            self._unfold(path, owner, package)
+            self._contents(package, entry, source, path)
+            return
+        detail = owner.package or "the package directory"
+        self._conflict(package, entry, source, path, ConflictKind.OTHER_PACKAGE, detail)
+
+    def _source_kind(self, owner: Owner) -> Kind:
+        """What a link into the package directory points at (OTHER when unknown)."""
+        if not owner.package:
+            return Kind.DIR
+        tree = self.sources.tree(owner.package)
+        if tree is None:
+            return Kind.MISSING
+        node = tree
+        for part in owner.source.split("/") if owner.source else ():
+            if node.kind is not Kind.DIR:
+                return Kind.MISSING
+            if node.ignored:
+                return Kind.OTHER  # below an ignored directory: not scanned
+            child = node.children.get(part)
+            if child is None:
+                return Kind.MISSING
+            node = child
+        return node.kind
+
+    def _unfold(self, path: str, owner: Owner, package: str) -> None:
+        """Replace another package's folded link by a directory of its entries."""
+        tree = self.sources.tree(owner.package)
+        folded = tree.find(owner.source) if tree is not None else None
+        self.view.remove(path)
+        self.view.mkdir(path, package)
+        self.created.add(path)
+        if folded is not None:
+            self._contents(owner.package, folded, owner.source, path)
+
+    # --- conflicts -----------------------------------------------------------
+
+    def _protection(self, path: str) -> str:
+        for guarded in self.protected:
+            if is_within(path, guarded):
+                return "dot's own state"
+        if self.layout.inside_dir(path):
+            return "the package directory"
+        return ""
+
+    def _conflict(
+        self,
+        package: str,
+        entry: Entry,
+        source: str,
+        path: str,
+        kind: ConflictKind,
+        detail: str,
+        *,
+        plan: bool = True,
+    ) -> None:
+        current = self.view.get(path)
+        empty = current.kind is Kind.DIR and not self.view.names(path)
+        wanted = Kind.DIR if entry.kind is Kind.DIR else Kind.FILE
+        conflict = Conflict(path, kind, current.kind, package, source, wanted, detail, empty)
+        self.conflicts.append(conflict)
+        if plan:
+            self.view.clear(path, conflict)
+            self._install(package, entry, source, path)
+
+    # --- unmanage ------------------------------------------------------------
+
+    def unmanage(self, package: str, restore: bool = True) -> None:
+        record = self.manifest.packages.get(package)
+        candidates: dict[str, None] = dict.fromkeys(record.links if record else ())
+        tree = self.sources.tree(package)
+        if tree is not None:
+            root = self.root_of(package)
+            if root:
+                candidates[root] = None
+                if self.view.get(root).kind is Kind.DIR:
+                    self._collect(package, tree, root, candidates)
+            else:
+                self._collect(package, tree, "", candidates)
+        affected: set[str] = set()
+        for path in candidates:
+            current = self.view.get(path)
+            if current.kind is not Kind.LINK:
+                continue
+            owner = self.layout.owner(path, current.text)
+            if owner is not None and owner.package == package:
+                self.view.remove(path)
+                affected.add(parent(path))
+        if restore and record is not None:
+            self._restore(package)
+        self._tidy(affected)
+
+    def _collect(self, package: str, entry: Entry, path: str, into: dict[str, None]) -> None:
+        """Paths to examine: the package's entries, and every link in the dirs visited."""
+        for name, kind in (
+            self.view.base.children(path).items() if path not in self.view.fresh else ()
+        ):
+            if kind is Kind.LINK:
+                into[join(path, name)] = None
+        for child in entry.included():
+            sub = join(path, translate_name(child.name, self.options.dotfiles))
+            into[sub] = None
+            if child.kind is Kind.DIR and self.view.get(sub).kind is Kind.DIR:
+                self._collect(package, child, sub, into)
+
+    def _restore(self, package: str) -> None:
+        record = self.manifest.packages[package]
+        for backup in record.backups:
+            if backup.origin != "target":
+                continue
+            if (
+                self.view.get(backup.path).kind is Kind.MISSING
+                and self.view.get(parent(backup.path)).kind is Kind.DIR
+            ):
+                self._restore_one(package, backup.path, backup.stored)
+            else:
+                self.notes.append(f"{backup.path} is occupied; the backup stays at {backup.stored}")
+        for path in sorted(record.adopted):
+            link = record.links.get(path)
+            if link is None:
+                continue
+            if self.view.get(path).kind is Kind.MISSING:
+                self.view.restore(path, CopyBack(path, package, link.source))
+            else:
+                self.notes.append(f"{path} is occupied; the adopted file stays in {package}")
+
+    def _tidy(self, affected: set[str]) -> None:
+        """Refold or remove directories dot created that the removals changed, deepest first."""
+        heap = [(-path.count("/"), path) for path in affected if path]
+        heapq.heapify(heap)
+        seen: set[str] = set()
+        while heap:
+            _, path = heapq.heappop(heap)
+            if path in seen or path not in self.created:
+                continue
+            seen.add(path)
+            if self.view.get(path).kind is not Kind.DIR or self.layout.contains_dir(path):
+                continue
+            names = self.view.names(path)
+            if not names:
+                self.view.remove(path)
+            else:
+                fold = self._fold_candidate(path, names)
+                if fold is None:
+                    continue
+                for name in names:
+                    self.view.remove(join(path, name))
+                self.view.remove(path)
+                owner, source = fold
+                meta = _LinkMeta(owner, source, Kind.DIR)
+                self.view.link(path, self.text(path, owner, source), meta)
+            self.created.discard(path)
+            up = parent(path)
+            if up:
+                seen.discard(up)
+                heapq.heappush(heap, (-up.count("/"), up))
+
+    def _fold_candidate(self, path: str, names: Sequence[str]) -> tuple[str, str] | None:
+        """(package, source dir) when every entry is a link into one package directory."""
+        if not self.options.folding or path in self.options.no_fold:
+            return None
+        found: tuple[str, str] | None = None
+        for name in names:
+            node = self.view.get(join(path, name))
+            if node.kind is not Kind.LINK:
+                return None
+            owner = self.layout.owner(join(path, name), node.text)
+            if owner is None or not owner.package or not owner.source:
+                return None
+            key = (owner.package, parent(owner.source))
+            if found is None:
+                found = key
+            elif key != found:
+                return None
+        if found is None:
+            return None
+        package, source = found
+        record = self.manifest.packages.get(package)
+        if record is not None and not record.settings.folding:
+            return None
+        tree = self.sources.tree(package)
+        entry = tree.find(source) if tree is not None else None
+        if entry is None or entry.kind is not Kind.DIR or entry.ignored or not entry.clean:
+            return None
+        if self.target_of(package, source) != path:
+            return None
+        return found
+
+    # --- remanage ------------------------------------------------------------
+
+    def remanage(self, package: str) -> None:
+        self.unmanage(package, restore=False)
+        self.manage(package)
+        record = self.manifest.packages.get(package)
+        if record is None:
+            return
+        # A backup of a path the package no longer links comes back.
+        for backup in record.backups:
+            if backup.origin == "target" and self.view.get(backup.path).kind is Kind.MISSING:
+                if self.view.get(parent(backup.path)).kind is Kind.DIR:
+                    self._restore_one(package, backup.path, backup.stored)
+                else:
+                    self.notes.append(f"the backup of {backup.path} stays at {backup.stored}")
+
+    def _restore_one(self, package: str, path: str, stored: str) -> None:
+        # Emptied backup directories are pruned up to the one holding the run's
+        # directory; dot's default backup directory goes too once it is empty.
+        run_dir = stored[: -len(path) - 1] if stored.endswith("/" + path) else dirname(stored)
+        root = dirname(run_dir)
+        if root == self.backup_root:
+            root = dirname(root)
+        self.view.restore(path, Restore(path, stored, package, root))
+
+    # --- the difference ------------------------------------------------------
+
+    def draft(self) -> Draft:
+        ops: list[DraftOperation] = []
+        claims: list[Claim] = []
+        view = self.view
+        for path in sorted(view.changes):
+            final = view.changes[path]
+            before = view.observed(path)
+            if final == before and path not in view.cleared:
+                meta = view.meta.get(path)
+                if final.kind is Kind.LINK and meta is not None:
+                    claims.append(Claim(path, final.text, meta.package, meta.source, meta.kind))
+                continue
+            if path in view.cleared:
+                ops.append(Clear(view.cleared[path]))
+            elif before.kind is Kind.LINK:
+                owner = self.layout.owner(path, before.text)
+                ops.append(Unlink(path, before.text, owner.package if owner else None))
+            elif before.kind is Kind.DIR:
+                ops.append(Rmdir(path))
+            if final.kind is Kind.LINK:
+                meta = view.meta[path]
+                ops.append(Link(path, final.text, meta.package, meta.source, meta.kind))
+            elif final.kind is Kind.DIR:
+                ops.append(Mkdir(path, view.creator.get(path)))
+            elif final is _RESTORED:
+                ops.append(view.restores[path])
+        return Draft(tuple(ops), tuple(claims), tuple(self.conflicts), tuple(self.notes))
+
+
+def plan(
+    actions: Sequence[tuple[Action, str]],
+    *,
+    layout: Layout,
+    options: Options,
+    manifest: Manifest,
+    sources: Sources,
+    target: TargetReader,
+    protected: frozenset[str] = frozenset(),
+    backup_root: str = "",
+) -> Draft:
+    """Plan `actions` in order against one overlay; return the difference as a Draft.
+
+    `protected` are target paths dot must never touch (its own state); `backup_root`
+    is the absolute path of dot's default backup directory.
+    """
+    planner = _Planner(layout, options, manifest, sources, target, protected, backup_root)
+    for action, package in actions:
+        if action is Action.MANAGE:
+            planner.manage(package)
+        elif action is Action.UNMANAGE:
+            planner.unmanage(package)
+        else:
+            planner.remanage(package)
+    return planner.draft()

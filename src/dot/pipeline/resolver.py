@@ -1,0 +1,79 @@
+"""Resolver: pure. Applies the conflict policy to a Draft and returns a Plan.
+
+Every conflict was planned "as if the obstacle were gone" (a Clear placeholder plus
+the operations below it). The policy turns the placeholder into a concrete move
+or deletion, or drops the whole subtree (skip). A conflict the policy cannot
+resolve stops everything: ConflictError, nothing changes.
+"""
+
+from __future__ import annotations
+
+from dot.errors import ConflictError
+from dot.model import (
+    Adopt,
+    Backup,
+    Clear,
+    Conflict,
+    ConflictKind,
+    Delete,
+    Draft,
+    Kind,
+    Operation,
+    Plan,
+    Policy,
+)
+from dot.paths import is_within
+
+
+def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
+    """Apply `policy`; `backup_dir` is this run's absolute backup directory."""
+    if draft.conflicts and policy is Policy.FAIL:
+        raise ConflictError(draft.conflicts, policy.value)
+    replacement: dict[str, Operation | None] = {}
+    unresolved: list[Conflict] = []
+    skipped: list[Conflict] = []
+    for conflict in draft.conflicts:
+        if policy is Policy.SKIP:
+            skipped.append(conflict)
+            replacement[conflict.path] = None
+            continue
+        op = _remedy(conflict, policy, backup_dir)
+        if op is None:
+            unresolved.append(conflict)
+        else:
+            replacement[conflict.path] = op
+    if unresolved:
+        raise ConflictError(unresolved, policy.value)
+
+    operations: list[Operation] = []
+    dropped = [path for path, remedy in replacement.items() if remedy is None]
+    for item in draft.operations:
+        if dropped and any(is_within(item.path, path) for path in dropped):
+            continue
+        if isinstance(item, Clear):
+            remedy = replacement.get(item.path)
+            if remedy is not None:
+                operations.append(remedy)
+            continue
+        operations.append(item)
+    resolved = tuple(c for c in draft.conflicts if replacement.get(c.path) is not None)
+    return Plan(tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes)
+
+
+def _remedy(conflict: Conflict, policy: Policy, backup_dir: str) -> Operation | None:
+    """The operation that removes the obstacle under `policy`, None when impossible."""
+    if conflict.kind is ConflictKind.PROTECTED:
+        return None
+    if policy is Policy.BACKUP:
+        dest = f"{backup_dir}/{conflict.path}"
+        return Backup(conflict.path, dest, conflict.package, conflict.existing)
+    if policy is Policy.OVERWRITE:
+        if conflict.existing is Kind.DIR and not conflict.empty:
+            return None  # never delete a non-empty directory
+        return Delete(conflict.path, conflict.existing)
+    if policy is Policy.ADOPT:
+        if conflict.existing is not Kind.FILE or conflict.wanted is not Kind.FILE:
+            return None  # only a regular file can take the place of a package file
+        stash = f"{backup_dir}-adopted/{conflict.package}/{conflict.source}"
+        return Adopt(conflict.path, conflict.package, conflict.source, stash)
+    return None

@@ -1,0 +1,217 @@
+"""Scanner: walks packages through the FS port, applying ignore rules as it goes.
+
+Ignored entries are kept in the tree (marked, with the rule that hit them) but
+ignored directories are never entered. Each directory knows whether it may be
+folded as far as its contents go: no ignored entry and no translated name below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from dot.errors import ConfigError, PackageNotFound, PermissionDenied
+from dot.fs.port import FileSystem, kind_of_entry, kind_of_mode
+from dot.ignore import DEFAULT_PATTERNS, DOT_IGNORE_FILE, STOW_IGNORE_FILE, IgnoreRules, RuleBuilder
+from dot.model import Kind
+from dot.paths import DOT_PREFIX, validate_package_name
+
+Fingerprint = tuple[int, int, int, int]  # size, mtime_ns, inode, mode
+
+
+class Entry:
+    """One node of a scanned package (package-side name)."""
+
+    __slots__ = ("children", "clean", "fingerprint", "ignored", "kind", "name")
+
+    def __init__(
+        self,
+        name: str,
+        kind: Kind,
+        fingerprint: Fingerprint | None = None,
+        ignored: bool = False,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.fingerprint = fingerprint
+        self.ignored = ignored
+        self.children: dict[str, Entry] = {}
+        self.clean = True
+
+    def find(self, rel: str) -> Entry | None:
+        """The entry at package-relative `rel` ("" is this entry), or None."""
+        node: Entry | None = self
+        if rel:
+            for part in rel.split("/"):
+                if node is None or node.kind is not Kind.DIR or node.ignored:
+                    return None
+                node = node.children.get(part)
+        return node
+
+    def included(self) -> Iterator[Entry]:
+        """Children that are not ignored, in name order."""
+        for name in sorted(self.children):
+            child = self.children[name]
+            if not child.ignored:
+                yield child
+
+    def walk(self, prefix: str = "") -> Iterator[tuple[str, Entry]]:
+        """Every included descendant as (package-relative path, entry), pre-order."""
+        for child in self.included():
+            rel = f"{prefix}/{child.name}" if prefix else child.name
+            yield rel, child
+            if child.kind is Kind.DIR:
+                yield from child.walk(rel)
+
+    def fingerprints(self) -> dict[str, Fingerprint]:
+        """Fingerprints of every included non-directory, by package-relative path."""
+        return {
+            rel: entry.fingerprint
+            for rel, entry in self.walk()
+            if entry.kind is not Kind.DIR and entry.fingerprint is not None
+        }
+
+
+def scan(fs: FileSystem, root: str, rules: IgnoreRules, dotfiles: bool) -> Entry:
+    """Scan the package directory `root` into a tree of Entry."""
+    top = Entry("", Kind.DIR)
+    _scan_dir(fs, root, "", top, rules, dotfiles)
+    return top
+
+
+def _scan_dir(
+    fs: FileSystem, path: str, rel: str, node: Entry, rules: IgnoreRules, dotfiles: bool
+) -> None:
+    try:
+        listing = list(fs.scandir(path))
+    except PermissionError:
+        raise PermissionDenied(f"cannot read package directory {path}: permission denied") from None
+    clean = True
+    for item in listing:
+        name = item.name
+        child_rel = f"{rel}/{name}" if rel else name
+        kind = kind_of_entry(item)
+        if rules.ignored(child_rel, kind is Kind.DIR):
+            node.children[name] = Entry(name, kind, ignored=True)
+            clean = False
+            continue
+        if kind is Kind.DIR:
+            child = Entry(name, kind)
+            _scan_dir(fs, item.path, child_rel, child, rules, dotfiles)
+            clean = clean and child.clean
+        else:
+            st = item.stat(follow_symlinks=False)
+            child = Entry(name, kind, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
+        if dotfiles and name.startswith(DOT_PREFIX) and len(name) > len(DOT_PREFIX):
+            clean = False
+        node.children[name] = child
+    node.clean = clean
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSources:
+    """Where ignore rules come from, besides each package's own files."""
+
+    global_file: str | None = None
+    ignore: tuple[str, ...] = ()
+    override: tuple[str, ...] = ()
+
+
+def read_text(fs: FileSystem, path: str) -> str | None:
+    """The text of a small config or ignore file, None when it does not exist."""
+    try:
+        data = fs.read_bytes(path)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a directory, expected an ignore file") from None
+    except PermissionError:
+        raise PermissionDenied(f"cannot read {path}: permission denied") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not valid UTF-8 text") from None
+
+
+def build_rules(fs: FileSystem, package_root: str, sources: RuleSources) -> IgnoreRules:
+    """The rules for one package: defaults, global file, package files, then flags."""
+    builder = RuleBuilder()
+    builder.gitignore(DEFAULT_PATTERNS, "built-in defaults")
+    if sources.global_file:
+        text = read_text(fs, sources.global_file)
+        if text is not None:
+            builder.gitignore(text.splitlines(), sources.global_file, numbered=True)
+    stow_file = f"{package_root}/{STOW_IGNORE_FILE}"
+    text = read_text(fs, stow_file)
+    if text is not None:
+        builder.stow_regexes(text.splitlines(), stow_file)
+    dot_file = f"{package_root}/{DOT_IGNORE_FILE}"
+    text = read_text(fs, dot_file)
+    if text is not None:
+        builder.gitignore(text.splitlines(), dot_file, numbered=True)
+    builder.gitignore(sources.ignore, "--ignore")
+    builder.gitignore(sources.override, "--override", negate=True)
+    return builder.build()
+
+
+class PackageIndex:
+    """Scans packages of one package directory on first use and remembers them.
+
+    The planner reads trees through `tree(name)`; only packages it actually needs
+    (the ones named, and those whose folded links it must unfold or refold) are read.
+    """
+
+    def __init__(
+        self,
+        fs: FileSystem,
+        directory: str,
+        sources: RuleSources,
+        dotfiles: bool,
+        on_scan: Callable[[str], None] | None = None,
+    ) -> None:
+        self._fs = fs
+        self._dir = directory
+        self._sources = sources
+        self._dotfiles = dotfiles
+        self._trees: dict[str, Entry | None] = {}
+        self._rules: dict[str, IgnoreRules] = {}
+        self._on_scan = on_scan
+
+    def exists(self, name: str) -> bool:
+        """True when `name` is a directory in the package directory."""
+        if validate_package_name(name) is not None:
+            return False
+        path = f"{self._dir}/{name}"
+        try:
+            kind = kind_of_mode(self._fs.lstat(path).st_mode)
+            if kind is Kind.LINK:  # a package may be a symlink to a directory
+                kind = kind_of_mode(self._fs.lstat(self._fs.realpath(path)).st_mode)
+        except OSError:
+            return False
+        return kind is Kind.DIR
+
+    def require(self, names: Sequence[str]) -> None:
+        """Raise PackageNotFound naming every package that does not exist."""
+        missing = [name for name in names if not self.exists(name)]
+        if missing:
+            listed = ", ".join(missing)
+            noun = "package" if len(missing) == 1 else "packages"
+            raise PackageNotFound(f"{noun} not found in {self._dir}: {listed}")
+
+    def rules(self, name: str) -> IgnoreRules:
+        """The ignore rules of package `name`."""
+        if name not in self._rules:
+            self._rules[name] = build_rules(self._fs, f"{self._dir}/{name}", self._sources)
+        return self._rules[name]
+
+    def tree(self, name: str) -> Entry | None:
+        """The scanned tree of package `name`, None when there is no such package."""
+        if name not in self._trees:
+            if not name or not self.exists(name):
+                self._trees[name] = None
+            else:
+                if self._on_scan is not None:
+                    self._on_scan(name)
+                root = f"{self._dir}/{name}"
+                self._trees[name] = scan(self._fs, root, self.rules(name), self._dotfiles)
+        return self._trees[name]

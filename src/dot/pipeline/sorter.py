@@ -1,0 +1,83 @@
+"""Sorter: pure. Orders operations by dependency and groups them into levels.
+
+Rules: whatever frees a path (unlink, rmdir, backup, delete, adopt) runs before
+whatever fills it (link, mkdir, restore, copy); a directory is made before anything
+inside it; everything inside a directory is removed before the directory. Each
+level holds operations that do not depend on each other, so a level may run in
+parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dot.model import (
+    Adopt,
+    Backup,
+    CopyBack,
+    Delete,
+    Levels,
+    Link,
+    Mkdir,
+    Operation,
+    Restore,
+    Rmdir,
+    Unlink,
+)
+from dot.paths import parent
+
+_FREES = (Unlink, Rmdir, Backup, Delete, Adopt)
+_FILLS = (Link, Mkdir, Restore, CopyBack)
+
+
+class CycleError(RuntimeError):
+    """Operations that depend on each other; a planner bug, never user input."""
+
+
+def order(operations: Sequence[Operation]) -> Levels:
+    """Group `operations` into dependency levels, keeping input order within a level."""
+    frees: dict[str, list[int]] = {}
+    frees_below: dict[str, list[int]] = {}
+    mkdirs: dict[str, int] = {}
+    for index, op in enumerate(operations):
+        if isinstance(op, _FREES):
+            frees.setdefault(op.path, []).append(index)
+            frees_below.setdefault(parent(op.path), []).append(index)
+        if isinstance(op, Mkdir):
+            mkdirs[op.path] = index
+
+    deps: list[list[int]] = [[] for _ in operations]
+    for index, op in enumerate(operations):
+        if isinstance(op, _FILLS):
+            deps[index].extend(frees.get(op.path, ()))
+            made = mkdirs.get(parent(op.path))
+            if made is not None:
+                deps[index].append(made)
+        if isinstance(op, Rmdir):
+            deps[index].extend(i for i in frees_below.get(op.path, ()) if i != index)
+
+    level = [-1] * len(operations)
+    for start in range(len(operations)):
+        if level[start] >= 0:
+            continue
+        # Iterative depth-first search: a level is one more than its deepest dependency.
+        stack = [(start, iter(deps[start]))]
+        on_stack = {start}
+        while stack:
+            node, remaining = stack[-1]
+            for dep in remaining:
+                if level[dep] < 0:
+                    if dep in on_stack:
+                        raise CycleError(f"operations depend on each other: {operations[dep]}")
+                    stack.append((dep, iter(deps[dep])))
+                    on_stack.add(dep)
+                    break
+            else:
+                stack.pop()
+                on_stack.discard(node)
+                level[node] = 1 + max((level[d] for d in deps[node]), default=-1)
+
+    groups: list[list[Operation]] = [[] for _ in range(max(level, default=-1) + 1)]
+    for index, op in enumerate(operations):
+        groups[level[index]].append(op)
+    return Levels(tuple(tuple(group) for group in groups))
