@@ -32,7 +32,7 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
     ".cvsignore",
     # editor droppings
     "*~",
-    "#*#",
+    "\\#*#",  # a leading "#" would start a comment
     ".#*",
     # operating-system junk
     ".DS_Store",

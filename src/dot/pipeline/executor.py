@@ -12,7 +12,7 @@ import contextlib
 import errno
 import posixpath
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -97,8 +97,13 @@ class Transaction:
         return problems
 
     def commit(self) -> None:
-        """Delete what `overwrite` moved aside; the run can no longer be undone."""
-        self._drop_trash()
+        """Delete what `overwrite` moved aside; the run can no longer be undone.
+
+        Best effort: the run has already succeeded, so a failure here only leaves
+        the moved-aside files in dot's trash directory.
+        """
+        with contextlib.suppress(OSError):
+            self._drop_trash()
         self.done.clear()
 
     def _drop_trash(self) -> None:
@@ -264,22 +269,25 @@ def _apply(fs: FileSystem, layout: Layout, op: Operation, path: str, trash: str)
             return Done(op)
         case Backup(dest=dest):
             created = _makedirs(fs, posixpath.dirname(dest))
-            fs.rename(path, dest)
+            with _unmade_on_error(fs, created):
+                fs.rename(path, dest)
             return Done(op, created=created)
         case Delete():
             aside = f"{trash}/{op.path}"
             created = _makedirs(fs, posixpath.dirname(aside))
-            fs.rename(path, aside)
+            with _unmade_on_error(fs, created):
+                fs.rename(path, aside)
             return Done(op, created=created, aside=aside)
         case Adopt(package=package, source=source, stash=stash):
             inside = layout.source_abs(package, source)
             created = _makedirs(fs, posixpath.dirname(stash))
-            fs.rename(inside, stash)
-            try:
-                fs.rename(path, inside)
-            except OSError:
-                fs.rename(stash, inside)
-                raise
+            with _unmade_on_error(fs, created):
+                fs.rename(inside, stash)
+                try:
+                    fs.rename(path, inside)
+                except OSError:
+                    fs.rename(stash, inside)
+                    raise
             return Done(op, created=created)
         case Restore(backup=backup, root=root):
             fs.rename(backup, path)
@@ -331,13 +339,26 @@ def _makedirs(fs: FileSystem, path: str) -> tuple[str, ...]:
         missing.append(cursor)
         cursor = posixpath.dirname(cursor)
     created: list[str] = []
-    for directory in reversed(missing):
-        try:
-            fs.mkdir(directory)
-        except FileExistsError:
-            continue  # a parallel operation made it first
-        created.append(directory)
+    with _unmade_on_error(fs, created):
+        for directory in reversed(missing):
+            try:
+                fs.mkdir(directory)
+            except FileExistsError:
+                continue  # a parallel operation made it first
+            created.append(directory)
     return tuple(created)
+
+
+@contextlib.contextmanager
+def _unmade_on_error(fs: FileSystem, created: Sequence[str]) -> Iterator[None]:
+    """If the block fails, remove the directories made for it (deepest first)."""
+    try:
+        yield
+    except OSError:
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                fs.rmdir(directory)
+        raise
 
 
 def _prune(fs: FileSystem, directory: str, root: str) -> tuple[str, ...]:

@@ -1,0 +1,70 @@
+"""Test-wide fixtures, including a guard against writes outside the test's temp dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dot.fs.memory import MemoryFileSystem
+from helpers import memory_world
+
+_GUARDED = ("symlink", "unlink", "mkdir", "rmdir", "rename", "replace", "remove")
+
+
+@pytest.fixture(autouse=True)
+def _no_writes_outside_tmp(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Fail any test that creates, moves or deletes a path outside the temp dirs."""
+    allowed = [
+        os.path.realpath(str(tmp_path_factory.getbasetemp())),
+        os.path.realpath(tempfile.gettempdir()),
+    ]
+
+    def check(path: Any) -> None:
+        if isinstance(path, int):
+            return
+        full = os.path.realpath(os.path.abspath(os.fsdecode(path)))
+        if not any(full == root or full.startswith(root + os.sep) for root in allowed):
+            raise AssertionError(f"test wrote outside its temp directory: {full}")
+
+    def guard(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if name in ("rename", "replace"):
+                paths = args[:2]
+            elif name == "symlink":
+                paths = args[1:2]
+            else:
+                paths = args[:1]
+            for path in paths:
+                check(path)
+            return original(*args, **kwargs)
+
+        return wrapped
+
+    for name in _GUARDED:
+        monkeypatch.setattr(os, name, guard(name, getattr(os, name)))
+    monkeypatch.setattr(shutil, "move", guard("rename", shutil.move))
+    yield
+
+
+@pytest.fixture
+def mem() -> MemoryFileSystem:
+    """An in-memory world with /dotfiles and /home."""
+    return memory_world()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[Path, Path]:
+    """A real package directory and target on the test's temp dir (tmpfs when possible)."""
+    directory = tmp_path / "dotfiles"
+    home = tmp_path / "home"
+    directory.mkdir()
+    home.mkdir()
+    return directory, home

@@ -1,0 +1,171 @@
+"""Manifest: JSON round trip, strict validation, and the pure update."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dot.errors import ManifestError
+from dot.fs.memory import MemoryFileSystem
+from dot.manifest import (
+    BackupRecord,
+    FileRecord,
+    LinkRecord,
+    Manifest,
+    PackageRecord,
+    Settings,
+    apply,
+    dumps,
+    load,
+    loads,
+    save,
+)
+from dot.model import Adopt, Backup, Claim, Delete, Kind, Link, Mkdir, Restore, Rmdir, Unlink
+
+FULL = Manifest(
+    "/d",
+    "/h",
+    {
+        "vim": PackageRecord(
+            name="vim",
+            source="managed",
+            installed_at="2026-11-25T12:00:00Z",
+            updated_at="2026-11-25T12:00:00Z",
+            settings=Settings(dotfiles=True, folding=False, ignore="abc"),
+            links={".vimrc": LinkRecord("../d/vim/dot-vimrc", "dot-vimrc", Kind.FILE)},
+            dirs=frozenset({".vim"}),
+            backups=(BackupRecord(".vimrc", "/h/.dot-backup/R/.vimrc"),),
+            adopted=frozenset({".x"}),
+            files={"dot-vimrc": FileRecord(3, 10, 7, 0o100644, "ff" * 32)},
+        )
+    },
+    frozenset({".vim"}),
+)
+
+
+def test_round_trip_is_exact_and_deterministic() -> None:
+    data = dumps(FULL)
+    assert loads(data, "m") == FULL
+    assert dumps(loads(data, "m")) == data
+
+
+def doc() -> dict:  # type: ignore[type-arg]
+    return json.loads(dumps(FULL))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(version=99), "unknown version 99"),
+        (lambda d: d.pop("packages"), "packages has the wrong type"),
+        (
+            lambda d: d["packages"]["vim"]["links"].update(
+                {"../escape": d["packages"]["vim"]["links"][".vimrc"]}
+            ),
+            "not a clean path",
+        ),
+        (
+            lambda d: d["packages"]["vim"]["links"].update(
+                {"/abs": d["packages"]["vim"]["links"][".vimrc"]}
+            ),
+            "not a clean path",
+        ),
+        (
+            lambda d: d["packages"]["vim"]["links"].update(
+                {"a/../../b": d["packages"]["vim"]["links"][".vimrc"]}
+            ),
+            "not a clean path",
+        ),
+        (lambda d: d["packages"].update({"../x": d["packages"]["vim"]}), "path separator"),
+        (lambda d: d["packages"]["vim"].update(source="stolen"), "unknown source"),
+        (lambda d: d["packages"]["vim"]["files"].update({"f": [1, 2]}), "malformed fingerprint"),
+        (
+            lambda d: d["packages"]["vim"]["files"].update({"f": [True, 2, 3, 4, None]}),
+            "must be a number",
+        ),
+        (
+            lambda d: d["packages"]["vim"]["backups"][0].update(stored="relative/path"),
+            "clean absolute path",
+        ),
+        (lambda d: d["packages"]["vim"]["settings"].update(folding="yes"), "wrong type"),
+        (lambda d: d.update(dirs=["../up"]), "not a clean path"),
+    ],
+)
+def test_corrupt_content_is_a_clear_error(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    d = doc()
+    mutate(d)
+    with pytest.raises(ManifestError, match=message) as info:
+        loads(json.dumps(d).encode(), "/h/.dot-manifest.json")
+    assert "/h/.dot-manifest.json" in str(info.value)
+
+
+@pytest.mark.parametrize("data", [b"", b"{", b"[]", b"\xff\xfe", b"null", b'{"version": 1}'])
+def test_garbage_is_a_clear_error(data: bytes) -> None:
+    with pytest.raises(ManifestError, match="manifest m "):
+        loads(data, "m")
+
+
+def test_load_missing_is_empty_and_save_empty_removes_the_file() -> None:
+    fs = MemoryFileSystem()
+    fs.makedirs("/h")
+    empty = load(fs, "/h/m.json", "/d", "/h")
+    assert empty == Manifest("/d", "/h")
+    save(fs, "/h/m.json", FULL)
+    assert load(fs, "/h/m.json", "/d", "/h") == FULL
+    save(fs, "/h/m.json", Manifest("/d", "/h"))
+    assert not fs.exists("/h/m.json")
+
+
+def test_load_refuses_a_manifest_of_another_target_or_directory() -> None:
+    fs = MemoryFileSystem()
+    fs.makedirs("/h")
+    save(fs, "/h/m.json", FULL)
+    with pytest.raises(ManifestError, match="belongs to target /h"):
+        load(fs, "/h/m.json", "/d", "/other")
+    with pytest.raises(ManifestError, match="--dir /d"):
+        load(fs, "/h/m.json", "/elsewhere", "/h")
+
+
+def test_apply_folds_operations_into_records() -> None:
+    base = Manifest(
+        "/d",
+        "/h",
+        {
+            "a": PackageRecord(name="a"),
+            "b": PackageRecord(name="b", links={"x": LinkRecord("t", "x", Kind.DIR)}),
+        },
+    )
+    ops = [
+        Unlink("x", "t", "b"),
+        Mkdir("x", "a"),
+        Link("x/f", "u", "b", "x/f", Kind.FILE),
+        Link("x/g", "v", "a", "x/g", Kind.FILE),
+        Backup("y", "/h/.dot-backup/R/y", "a", Kind.FILE),
+        Link("y", "w", "a", "y", Kind.FILE),
+        Link("z", "w", "ghost", "z", Kind.FILE),  # unknown packages are not invented
+    ]
+    out = apply(base, ops, [Claim("c", "t", "a", "c", Kind.FILE)], {})
+    assert set(out.packages["a"].links) == {"x/g", "y", "c"}
+    assert set(out.packages["b"].links) == {"x/f"}
+    assert out.packages["a"].dirs == {"x"}
+    assert out.dirs == {"x"}
+    assert out.packages["a"].backups == (BackupRecord("y", "/h/.dot-backup/R/y", "target"),)
+    assert "ghost" not in out.packages
+
+    later = apply(
+        out,
+        [Rmdir("x"), Restore("y", "/h/.dot-backup/R/y", "a", "/h"), Delete("c", Kind.LINK)],
+        [],
+        {},
+    )
+    assert later.dirs == frozenset()
+    assert later.packages["a"].backups == ()
+    assert "c" not in later.packages["a"].links
+
+    adopted = apply(out, [Adopt("q", "a", "src/q", "/h/.dot-backup/R-adopted/a/src/q")], [], {})
+    assert adopted.packages["a"].adopted == {"q"}
+    assert adopted.packages["a"].backups[-1].origin == "package"
+
+    gone = apply(out, [], [], {}, removed=["a"])
+    assert set(gone.packages) == {"b"}
