@@ -30,7 +30,10 @@ def _no_writes_outside_tmp(
     def check(path: Any) -> None:
         if isinstance(path, int):
             return
-        full = os.path.realpath(os.path.abspath(os.fsdecode(path)))
+        # Resolve the parent only: unlinking a symlink must not be judged by its target.
+        absolute = os.path.abspath(os.fsdecode(path))
+        parent, name = os.path.split(absolute)
+        full = os.path.join(os.path.realpath(parent), name)
         if not any(full == root or full.startswith(root + os.sep) for root in allowed):
             raise AssertionError(f"test wrote outside its temp directory: {full}")
 

@@ -53,6 +53,7 @@ class Conflict:
     wanted: Kind  # what the package has there (file or directory)
     detail: str = ""  # link text, owning package, or why the path is protected
     empty: bool = False
+    in_run: bool = False  # the obstacle belongs to another package of this same run
 
 
 # --- operations --------------------------------------------------------------

@@ -25,7 +25,7 @@ from dot.errors import (
 )
 from dot.fs.port import FileSystem, kind_at
 from dot.manifest import FileRecord, Manifest, PackageRecord, Settings
-from dot.model import Kind, Levels, Plan, Policy, Unlink
+from dot.model import Draft, Kind, Levels, Plan, Policy, Unlink
 from dot.paths import Layout, validate_package_name
 from dot.pipeline.executor import Executor, Transaction
 from dot.pipeline.planner import DEFAULT_NO_FOLD, Action, Options, plan
@@ -134,6 +134,8 @@ class Dot:
         ctx = self._context()
         if everything:
             packages = sorted(ctx.manifest.packages)
+            if not packages:  # nothing installed: nothing to do
+                return self._empty_result(command, started)
         packages = list(dict.fromkeys(packages))
         self._check_packages(ctx, packages, action)
         if self.config.dry_run:
@@ -144,6 +146,16 @@ class Dot:
                 ctx = self._context()
                 result = self._plan_and_run(ctx, command, packages, action, started)
         return result
+
+    def _empty_result(self, command: str, started: float) -> RunResult:
+        return RunResult(
+            command=command,
+            packages=(),
+            plan=Plan(()),
+            levels=Levels(()),
+            dry_run=self.config.dry_run,
+            elapsed=time.perf_counter() - started,
+        )
 
     def _plan_and_run(
         self, ctx: _Context, command: str, packages: list[str], action: Action, started: float
@@ -164,8 +176,8 @@ class Dot:
             protected=self._protected(ctx),
             backup_root=ctx.layout.abs(BACKUP_DIR_NAME),
         )
-        if action is Action.UNMANAGE:
-            self._check_installed(ctx, work, draft.operations)
+        if action is not Action.MANAGE:
+            self._check_installed(ctx, work, draft)
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
         levels = order(resolved.operations)
         new_manifest = self._next_manifest(ctx, action, work, resolved)
@@ -276,10 +288,10 @@ class Dot:
             if gone:
                 ctx.index.require(gone)
 
-    def _check_installed(
-        self, ctx: _Context, packages: Sequence[str], ops: Iterable[object]
-    ) -> None:
-        owners = {op.package for op in ops if isinstance(op, Unlink)}
+    def _check_installed(self, ctx: _Context, packages: Sequence[str], draft: Draft) -> None:
+        """A package is installed when recorded, or when links of it are on disk (Stow's)."""
+        owners = {op.package for op in draft.operations if isinstance(op, Unlink)}
+        owners |= {claim.package for claim in draft.claims}
         absent = [p for p in packages if p not in ctx.manifest.packages and p not in owners]
         if absent:
             listed = ", ".join(absent)

@@ -18,12 +18,27 @@ class Current:
 
     terminal: Terminal | None = None
     debug: bool = False
+    json_requested: bool = False
 
 
 def _terminal() -> Terminal:
     if Current.terminal is not None:
         return Current.terminal
-    return Terminal(color=wants_color(None, sys.stderr))
+    # Options were not parsed (a usage error): honour --format json from argv anyway,
+    # so a script always gets its one JSON document.
+    return Terminal(color=wants_color(None, sys.stderr), json_mode=Current.json_requested)
+
+
+def _asks_for_json(argv: Sequence[str]) -> bool:
+    args = list(argv)
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format=json" or (
+            arg == "--format" and index + 1 < len(args) and args[index + 1] == "json"
+        ):
+            return True
+    return False
 
 
 def _json_error(
@@ -40,6 +55,7 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code."""
     Current.terminal = None
     Current.debug = False
+    Current.json_requested = _asks_for_json(sys.argv[1:] if argv is None else argv)
     try:
         result = group.main(
             args=list(argv) if argv is not None else None, prog_name="dot", standalone_mode=False
@@ -49,6 +65,9 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         _terminal().error("interrupted")
         return ExitCode.INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help())
+        return ExitCode.USAGE
     except click.ClickException as exc:
         term = _terminal()
         message = exc.format_message()

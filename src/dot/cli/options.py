@@ -89,7 +89,7 @@ def _options() -> list[Callable[[F], F]]:
             "-v",
             "--verbose",
             count=True,
-            help="List every operation (-vv: also cache statistics).",
+            help="List every operation (-vv: also the links kept as they are).",
         ),
         click.option("-q", "--quiet", is_flag=True, default=None, help="Print only errors."),
         click.option(

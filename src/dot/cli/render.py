@@ -84,11 +84,18 @@ def _elapsed(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
-def conflict_line(conflict: Conflict) -> str:
-    """One line describing a conflict: path, kind, what is there, who wanted it."""
-    text = _KIND_TEXT[conflict.kind].format(
+def conflict_text(conflict: Conflict) -> str:
+    """What is in the way, in words."""
+    if conflict.in_run:
+        return f"package {conflict.detail} of this same run wants it too"
+    return _KIND_TEXT[conflict.kind].format(
         existing=conflict.existing.value, wanted=conflict.wanted.value, detail=conflict.detail
     )
+
+
+def conflict_line(conflict: Conflict) -> str:
+    """One line describing a conflict: path, kind, what is there, who wanted it."""
+    text = conflict_text(conflict)
     return f"{conflict.path}  [{conflict.kind.value}] {text} (wanted by {conflict.package})"
 
 
@@ -136,13 +143,9 @@ def render_conflicts(conflicts: Sequence[Conflict], term: Terminal) -> None:
     """The conflict list that follows a ConflictError's error line."""
     width = max((len(c.path) for c in conflicts), default=0)
     for conflict in conflicts:
-        text = _KIND_TEXT[conflict.kind].format(
-            existing=conflict.existing.value,
-            wanted=conflict.wanted.value,
-            detail=conflict.detail,
-        )
+        text = conflict_text(conflict)
         kind = term.style(f"{conflict.kind.value:<13}", "yellow")
-        term.note(f"  {conflict.path:<{width}}  {kind} {text} (package {conflict.package})")
+        term.note(f"  {conflict.path:<{width}}  {kind} {text} (wanted by {conflict.package})")
 
 
 # --- JSON ----------------------------------------------------------------------
@@ -183,6 +186,7 @@ def conflict_json(conflict: Conflict) -> dict[str, Any]:
         "package": conflict.package,
         "source": conflict.source,
         "detail": conflict.detail,
+        "in_run": conflict.in_run,
     }
 
 

@@ -79,8 +79,8 @@ class Terminal:
             print(text, file=self.stdout)
 
     def detail(self, text: str, level: int = 1) -> None:
-        """A message shown from verbosity `level` on."""
-        if self.verbose >= level and not self.json_mode:
+        """A message shown from verbosity `level` on (never with --quiet)."""
+        if self.verbose >= level and not self.quiet and not self.json_mode:
             print(text, file=self.stdout)
 
     def warn(self, text: str) -> None:

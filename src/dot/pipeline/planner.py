@@ -163,6 +163,7 @@ class _Planner:
         self.view = _Overlay(target)
         self.protected = protected
         self.created: set[str] = set(manifest.dirs)
+        self.managed: set[str] = set()  # packages this run installs or updates
         self.conflicts: list[Conflict] = []
         self.notes: list[str] = []
 
@@ -309,9 +310,21 @@ class _Planner:
         current = self.view.get(path)
         empty = current.kind is Kind.DIR and not self.view.names(path)
         wanted = Kind.DIR if entry.kind is Kind.DIR else Kind.FILE
-        conflict = Conflict(path, kind, current.kind, package, source, wanted, detail, empty)
+        # Two packages of this same run want the path: either the obstacle was
+        # planned for the other one (it is not even on disk), or it is the other
+        # one's own link. No policy may remove it; only `skip` gets past it.
+        in_run = False
+        if current != self.view.observed(path):
+            in_run = True
+            meta = self.view.meta.get(path)
+            detail = meta.package if meta is not None else self.view.creator.get(path, detail)
+        elif kind is ConflictKind.OTHER_PACKAGE and detail in self.managed:
+            in_run = True
+        conflict = Conflict(
+            path, kind, current.kind, package, source, wanted, detail, empty, in_run
+        )
         self.conflicts.append(conflict)
-        if plan:
+        if plan and not in_run:
             self.view.clear(path, conflict)
             self._install(package, entry, source, path)
 
@@ -511,6 +524,7 @@ def plan(
     is the absolute path of dot's default backup directory.
     """
     planner = _Planner(layout, options, manifest, sources, target, protected, backup_root)
+    planner.managed = {name for action, name in actions if action is not Action.UNMANAGE}
     for action, package in actions:
         if action is Action.MANAGE:
             planner.manage(package)

@@ -35,7 +35,8 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
     for conflict in draft.conflicts:
         if policy is Policy.SKIP:
             skipped.append(conflict)
-            replacement[conflict.path] = None
+            if not conflict.in_run:  # else nothing of this package was planned there
+                replacement[conflict.path] = None
             continue
         op = _remedy(conflict, policy, backup_dir)
         if op is None:
@@ -56,13 +57,15 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
                 operations.append(remedy)
             continue
         operations.append(item)
-    resolved = tuple(c for c in draft.conflicts if replacement.get(c.path) is not None)
+    resolved = tuple(
+        c for c in draft.conflicts if not c.in_run and replacement.get(c.path) is not None
+    )
     return Plan(tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes)
 
 
 def _remedy(conflict: Conflict, policy: Policy, backup_dir: str) -> Operation | None:
     """The operation that removes the obstacle under `policy`, None when impossible."""
-    if conflict.kind is ConflictKind.PROTECTED:
+    if conflict.kind is ConflictKind.PROTECTED or conflict.in_run:
         return None
     if policy is Policy.BACKUP:
         dest = f"{backup_dir}/{conflict.path}"

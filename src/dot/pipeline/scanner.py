@@ -201,7 +201,13 @@ class PackageIndex:
     def rules(self, name: str) -> IgnoreRules:
         """The ignore rules of package `name`."""
         if name not in self._rules:
-            self._rules[name] = build_rules(self._fs, f"{self._dir}/{name}", self._sources)
+            root = f"{self._dir}/{name}"
+            try:
+                self._rules[name] = build_rules(self._fs, root, self._sources)
+            except PermissionDenied:
+                raise PermissionDenied(
+                    f"cannot read {root} (package {name}): permission denied"
+                ) from None
         return self._rules[name]
 
     def tree(self, name: str) -> Entry | None:
