@@ -34,7 +34,7 @@ from dot.paths import validate_package_name
 
 VERSION = 1
 DEFAULT_NAME = ".dot-manifest.json"
-REBUILD_HINT = "fix it, or move it aside and run `dot doctor --fix` to rebuild it from the links"
+REBUILD_HINT = "`dot doctor --fix` rebuilds it from the links on disk and keeps this file aside"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dot.doctor import Finding
+from dot.inspect import Health, LinkHealth
 from dot.model import Conflict, Levels, Operation, Plan, Summary
 
 
@@ -51,3 +53,85 @@ class RunResult:
     @property
     def changed(self) -> bool:
         return bool(self.operations) and not self.dry_run
+
+
+@dataclass(frozen=True, slots=True)
+class PackageStatus:
+    """One installed package and the health of each of its links."""
+
+    name: str
+    source: str
+    installed_at: str
+    updated_at: str
+    present: bool  # the package directory still exists
+    links: tuple[LinkHealth, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for link in self.links:
+            out[link.health.value] = out.get(link.health.value, 0) + 1
+        return out
+
+    @property
+    def healthy(self) -> bool:
+        return self.present and all(link.health is Health.OK for link in self.links)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    """`dot status`: every (or the named) installed package."""
+
+    dir: str
+    target: str
+    packages: tuple[PackageStatus, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return all(p.healthy for p in self.packages)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSummary:
+    """One line of `dot list`."""
+
+    name: str
+    source: str
+    links: int
+    installed_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListResult:
+    """`dot list`: the inventory of installed packages."""
+
+    dir: str
+    target: str
+    sort: str
+    packages: tuple[PackageSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorResult:
+    """`dot doctor`: what was found and, with --fix, what was repaired."""
+
+    dir: str
+    target: str
+    findings: tuple[Finding, ...]
+    fixed: frozenset[tuple[str, str, str]]  # keys of findings the fix resolved
+    fix: bool
+    depth: int
+    links_scanned: int
+    run: RunResult | None = None  # the repair's operations, when --fix changed anything
+
+    def is_fixed(self, finding: Finding) -> bool:
+        return finding.key in self.fixed
+
+    @property
+    def remaining(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.key not in self.fixed)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.remaining

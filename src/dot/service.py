@@ -7,33 +7,37 @@ DotError subclasses.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from dot import doctor as checkup
 from dot import manifest as manifest_io
+from dot import queries
+from dot.doctor import DEFAULT_DEPTH
 from dot.errors import (
     DotError,
     InvalidPackageName,
+    ManifestError,
     NotInstalled,
     PackageNotFound,
     PermissionDenied,
     UnsafeLayout,
     UsageError,
 )
+from dot.fingerprints import fingerprints, same_files
 from dot.fs.port import FileSystem, kind_at
-from dot.manifest import FileRecord, Manifest, PackageRecord, Settings
-from dot.model import Draft, Kind, Levels, Plan, Policy, Unlink
+from dot.manifest import Manifest, PackageRecord, Settings
+from dot.model import Claim, Draft, Kind, Levels, Link, Operation, Plan, Policy, Unlink
 from dot.paths import Layout, validate_package_name
 from dot.pipeline.executor import Executor, Transaction
 from dot.pipeline.planner import DEFAULT_NO_FOLD, Action, Options, plan
 from dot.pipeline.resolver import resolve
-from dot.pipeline.scanner import Entry, PackageIndex, RuleSources
+from dot.pipeline.scanner import PackageIndex, RuleSources
 from dot.pipeline.sorter import order
 from dot.pipeline.target import ObservedTarget
-from dot.results import RunResult
+from dot.results import DoctorResult, ListResult, RunResult, StatusResult
 
 BACKUP_DIR_NAME = ".dot-backup"
 TRASH_DIR_NAME = ".dot-trash"
@@ -125,6 +129,140 @@ class Dot:
         self._check_names(packages)
         return self._change("remanage", packages, Action.REMANAGE)
 
+    def status(self, packages: Sequence[str]) -> StatusResult:
+        """Health of every link of the named (default: all) installed packages."""
+        self._check_names(packages)
+        layout = self._layout()
+        return queries.status(self.fs, layout, self._manifest(layout), packages)
+
+    def inventory(self, sort: str = "name") -> ListResult:
+        """Installed packages with link counts and dates."""
+        layout = self._layout()
+        return queries.inventory(layout, self._manifest(layout), sort)
+
+    def doctor(self, *, fix: bool = False, depth: int = DEFAULT_DEPTH) -> DoctorResult:
+        """Diagnose; with `fix`, repair what is safe and diagnose again."""
+        started = time.perf_counter()
+        ctx, diagnosis = self._diagnose(depth)
+        fixable = [f for f in diagnosis.findings if f.fixable]
+        if not fix or not fixable or (self.config.dry_run and not fixable):
+            return self._doctor_result(ctx, diagnosis, frozenset(), fix, depth, None)
+        if self.config.dry_run:
+            run = self._repair(ctx, diagnosis, started)
+            return self._doctor_result(ctx, diagnosis, frozenset(), fix, depth, run)
+        with self._lock(ctx):
+            ctx, diagnosis = self._diagnose(depth)  # again, under the lock
+            run = self._repair(ctx, diagnosis, started)
+        _, after = self._diagnose(depth)
+        fixed = frozenset(
+            f.key
+            for f in diagnosis.findings
+            if f.key not in checkup.unresolved([f], after.findings)
+        )
+        return self._doctor_result(ctx, diagnosis, fixed, fix, depth, run)
+
+    def _doctor_result(
+        self,
+        ctx: _Context,
+        diagnosis: checkup.Diagnosis,
+        fixed: frozenset[tuple[str, str, str]],
+        fix: bool,
+        depth: int,
+        run: RunResult | None,
+    ) -> DoctorResult:
+        return DoctorResult(
+            ctx.layout.dir,
+            ctx.layout.target,
+            diagnosis.findings,
+            fixed,
+            fix,
+            depth,
+            diagnosis.links_scanned,
+            run,
+        )
+
+    def _diagnose(self, depth: int) -> tuple[_Context, checkup.Diagnosis]:
+        layout = self._layout()
+        corrupt = ""
+        try:
+            ctx = self._context(layout)
+        except ManifestError as exc:
+            corrupt = exc.message.removesuffix(f"; {manifest_io.REBUILD_HINT}")
+            ctx = self._context(layout, Manifest(layout.dir, layout.target))
+        diagnosis = checkup.diagnose(
+            self.fs, layout, ctx.manifest, corrupt, self.config.options, depth, ctx.index.exists
+        )
+        return ctx, diagnosis
+
+    def _repair(self, ctx: _Context, diagnosis: checkup.Diagnosis, started: float) -> RunResult:
+        """Plan and (unless a dry run) apply the safe fixes as one transaction."""
+        fix = checkup.plan_fix(diagnosis)
+        actions = [(Action.REMANAGE, p) for p in fix.remanage]
+        actions += [(Action.UNMANAGE, p) for p in fix.unmanage]
+        draft = self._plan(ctx, actions)
+        resolved = resolve(draft, Policy.SKIP, self._backup_dir(ctx))
+        operations: list[Operation] = list(resolved.operations)
+        taken = {op.path for op in operations}
+        for link in fix.unlink:
+            if link.path not in taken:
+                owner = ctx.layout.owner(link.path, link.text)
+                operations.append(Unlink(link.path, link.text, owner.package if owner else None))
+        claims = list(resolved.claims)
+        fresh: dict[str, PackageRecord] = {}
+        for name, links in fix.record.items():
+            for link in links:
+                owner = ctx.layout.owner(link.path, link.text)
+                assert owner is not None
+                kind = kind_at(self.fs, ctx.layout.source_abs(name, owner.source))
+                kind = Kind.DIR if kind is Kind.DIR else Kind.FILE
+                claims.append(Claim(link.path, link.text, name, owner.source, kind))
+            if name not in ctx.manifest.packages:
+                fresh[name] = self._rebuilt_record(ctx, name, [link.path for link in links])
+        plan_ = Plan(tuple(operations), tuple(claims), resolved.skipped, (), resolved.notes)
+        updates = self._records(ctx, fix.remanage, plan_)
+        updates.update(fresh)
+        new_manifest = manifest_io.apply(
+            ctx.manifest, plan_.operations, plan_.claims, updates, removed=fix.unmanage
+        )
+        levels = order(plan_.operations)
+        written, workers = False, 1
+        if not self.config.dry_run:
+            if diagnosis.corrupt:
+                self._keep_corrupt(ctx)
+            workers, written = self._execute(ctx, levels, new_manifest, force=diagnosis.corrupt)
+        packages = tuple(dict.fromkeys([*fix.remanage, *fix.unmanage, *fix.record]))
+        return RunResult(
+            command="doctor --fix",
+            packages=packages,
+            plan=plan_,
+            levels=levels,
+            dry_run=self.config.dry_run,
+            elapsed=time.perf_counter() - started,
+            manifest_written=written,
+            workers=workers,
+        )
+
+    def _rebuilt_record(self, ctx: _Context, name: str, paths: Sequence[str]) -> PackageRecord:
+        """A record for links found on disk: dated by the links themselves."""
+        times = link_times(self.fs, ctx.layout, paths) or (_iso(self.now()), _iso(self.now()))
+        tree = ctx.index.tree(name)
+        files = fingerprints(self.fs, ctx.layout, name, tree, None) if tree else {}
+        return PackageRecord(
+            name=name,
+            installed_at=times[0],
+            updated_at=times[1],
+            settings=self._settings(ctx, name),
+            files=files,
+        )
+
+    def _keep_corrupt(self, ctx: _Context) -> None:
+        """Keep the unreadable manifest's bytes next to it before it is replaced."""
+        try:
+            data = self.fs.read_bytes(ctx.manifest_path)
+        except OSError:
+            return
+        self.fs.write_atomic(f"{ctx.manifest_path}.corrupt-{ctx.run_id}", data)
+
     # --- the pipeline --------------------------------------------------------
 
     def _change(
@@ -165,17 +303,7 @@ class Dot:
         if action is Action.REMANAGE:
             up_to_date = [p for p in packages if self._unchanged(ctx, p)]
             work = [p for p in packages if p not in up_to_date]
-        target = ObservedTarget(self.fs, ctx.layout.target)
-        draft = plan(
-            [(action, name) for name in work],
-            layout=ctx.layout,
-            options=self.config.options,
-            manifest=ctx.manifest,
-            sources=ctx.index,
-            target=target,
-            protected=self._protected(ctx),
-            backup_root=ctx.layout.abs(BACKUP_DIR_NAME),
-        )
+        draft = self._plan(ctx, [(action, name) for name in work])
         if action is not Action.MANAGE:
             self._check_installed(ctx, work, draft)
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
@@ -197,8 +325,22 @@ class Dot:
             workers=workers,
         )
 
-    def _execute(self, ctx: _Context, levels: Levels, new_manifest: Manifest) -> tuple[int, bool]:
-        changed_manifest = new_manifest != ctx.manifest
+    def _plan(self, ctx: _Context, actions: Sequence[tuple[Action, str]]) -> Draft:
+        return plan(
+            actions,
+            layout=ctx.layout,
+            options=self.config.options,
+            manifest=ctx.manifest,
+            sources=ctx.index,
+            target=ObservedTarget(self.fs, ctx.layout.target),
+            protected=self._protected(ctx),
+            backup_root=ctx.layout.abs(BACKUP_DIR_NAME),
+        )
+
+    def _execute(
+        self, ctx: _Context, levels: Levels, new_manifest: Manifest, *, force: bool = False
+    ) -> tuple[int, bool]:
+        changed_manifest = force or new_manifest != ctx.manifest
         if not levels.count and not changed_manifest:
             return 1, False
         if self.on_total is not None and levels.count:
@@ -211,9 +353,39 @@ class Dot:
             progress=self.progress,
         )
         tx = executor.run(levels)
+        new_manifest = self._stamp(ctx, tx, new_manifest)
         self._save_or_rollback(tx, ctx.manifest_path, new_manifest, changed_manifest)
         tx.commit()
         return tx.stats.workers, changed_manifest
+
+    def _stamp(self, ctx: _Context, tx: Transaction, manifest: Manifest) -> Manifest:
+        """Date records by their links: a package's install time is its first link's.
+
+        The links carry the same times on disk, so `doctor --fix` can rebuild a lost
+        manifest with the very same dates.
+        """
+        first: dict[str, str] = {}
+        last: dict[str, str] = {}
+        for done in tx.done:
+            op = done.op
+            if isinstance(op, Link) and op.package in manifest.packages:
+                first.setdefault(op.package, op.path)
+                last[op.package] = op.path
+        if not first:
+            return manifest
+        packages = dict(manifest.packages)
+        for name, path in first.items():
+            record = packages[name]
+            times = link_times(self.fs, ctx.layout, (path, last[name]))
+            if times is None:
+                continue
+            fresh = name not in ctx.manifest.packages
+            packages[name] = replace(
+                record,
+                installed_at=times[0] if fresh else record.installed_at,
+                updated_at=times[1],
+            )
+        return replace(manifest, packages=packages)
 
     def _save_or_rollback(
         self, tx: Transaction, path: str, manifest: Manifest, changed: bool
@@ -236,10 +408,17 @@ class Dot:
 
     # --- preparation ---------------------------------------------------------
 
-    def _context(self) -> _Context:
-        layout = self._layout()
-        manifest_path = self.config.manifest or layout.abs(manifest_io.DEFAULT_NAME)
-        manifest = manifest_io.load(self.fs, manifest_path, layout.dir, layout.target)
+    def _manifest_path(self, layout: Layout) -> str:
+        return self.config.manifest or layout.abs(manifest_io.DEFAULT_NAME)
+
+    def _manifest(self, layout: Layout) -> Manifest:
+        return manifest_io.load(self.fs, self._manifest_path(layout), layout.dir, layout.target)
+
+    def _context(self, layout: Layout | None = None, manifest: Manifest | None = None) -> _Context:
+        layout = layout or self._layout()
+        manifest_path = self._manifest_path(layout)
+        if manifest is None:
+            manifest = self._manifest(layout)
         sources = RuleSources(self.config.global_ignore, self.config.ignore, self.config.override)
         scanned: list[str] = []
         index = PackageIndex(self.fs, layout.dir, sources, self.config.dotfiles, scanned.append)
@@ -320,7 +499,7 @@ class Dot:
         if record is None or record.settings != self._settings(ctx, package):
             return False
         tree = ctx.index.tree(package)
-        if tree is None or not _same_files(self.fs, ctx.layout, package, tree, record):
+        if tree is None or not same_files(self.fs, ctx.layout, package, tree, record):
             return False
         for path, link in record.links.items():
             try:
@@ -348,64 +527,48 @@ class Dot:
             return manifest_io.apply(
                 ctx.manifest, resolved.operations, resolved.claims, {}, removed=packages
             )
-        stamp = self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-        touched = {op.package for op in resolved.operations if hasattr(op, "package")}
+        updates = self._records(ctx, packages, resolved)
+        return manifest_io.apply(ctx.manifest, resolved.operations, resolved.claims, updates)
+
+    def _records(
+        self, ctx: _Context, packages: Iterable[str], resolved: Plan
+    ) -> dict[str, PackageRecord]:
+        """Fresh records (settings, fingerprints, times) for packages a run installs."""
+        stamp = _iso(self.now())
+        touched = {op.package for op in resolved.operations if isinstance(op, Link)}
+        touched |= {
+            op.package for op in resolved.operations if isinstance(op, Unlink) and op.package
+        }
         updates: dict[str, PackageRecord] = {}
         for name in packages:
             tree = ctx.index.tree(name)
             old = ctx.manifest.packages.get(name)
             base = old or PackageRecord(name=name, installed_at=stamp, updated_at=stamp)
-            files = _fingerprints(self.fs, ctx.layout, name, tree, old) if tree else {}
+            files = fingerprints(self.fs, ctx.layout, name, tree, old) if tree else {}
             updated = stamp if (name in touched or old is None) else base.updated_at
             updates[name] = replace(
                 base, settings=self._settings(ctx, name), files=files, updated_at=updated
             )
-        return manifest_io.apply(ctx.manifest, resolved.operations, resolved.claims, updates)
+        return updates
 
 
-def _fingerprints(
-    fs: FileSystem, layout: Layout, package: str, tree: Entry, old: PackageRecord | None
-) -> dict[str, FileRecord]:
-    """Stat fingerprints of every file, with hashes reused where the stat is unchanged."""
-    previous = old.files if old is not None else {}
-    out: dict[str, FileRecord] = {}
-    for rel, (size, mtime, ino, mode) in tree.fingerprints().items():
-        known = previous.get(rel)
-        if known is not None and known.same_stat((size, mtime, ino, mode)):
-            out[rel] = known
-        else:
-            out[rel] = FileRecord(size, mtime, ino, mode, _hash(fs, layout, package, rel, mode))
-    return out
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _same_files(
-    fs: FileSystem, layout: Layout, package: str, tree: Entry, record: PackageRecord
-) -> bool:
-    """Compare stat first; hash only files whose stat changed (like git's index)."""
-    current = tree.fingerprints()
-    if current.keys() != record.files.keys():
-        return False
-    for rel, stat in current.items():
-        known = record.files[rel]
-        if known.same_stat(stat):
+def iso_from_ns(ns: int) -> str:
+    """An ISO-8601 UTC time, to the second, from nanoseconds since the epoch."""
+    return _iso(datetime.fromtimestamp(ns // 1_000_000_000, UTC))
+
+
+def link_times(fs: FileSystem, layout: Layout, paths: Iterable[str]) -> tuple[str, str] | None:
+    """(earliest, latest) modification time of the links at `paths`, None if none exist."""
+    times = []
+    for path in paths:
+        try:
+            times.append(fs.lstat(layout.abs(path)).st_mtime_ns)
+        except OSError:
             continue
-        if known.sha256 is None or known.sha256 != _hash(fs, layout, package, rel, stat[3]):
-            return False
-    return True
-
-
-def _hash(fs: FileSystem, layout: Layout, package: str, rel: str, mode: int) -> str | None:
-    """SHA-256 of a regular file's content (None for links and special files)."""
-    import stat
-
-    if not stat.S_ISREG(mode):
+    if not times:
         return None
-    try:
-        data = fs.read_bytes(layout.source_abs(package, rel))
-    except PermissionError:
-        raise PermissionDenied(
-            f"cannot read {layout.source_abs(package, rel)}: permission denied"
-        ) from None
-    except OSError:
-        return None
-    return hashlib.sha256(data).hexdigest()
+    return iso_from_ns(min(times)), iso_from_ns(max(times))

@@ -11,7 +11,7 @@ from dot.cli import boundary
 from dot.cli.app import cli
 from dot.service import Dot
 
-REBUILD = "fix it, or move it aside and run `dot doctor --fix` to rebuild it from the links"
+REBUILD = "`dot doctor --fix` rebuilds it from the links on disk and keeps this file aside"
 
 
 def one_error_line(stderr: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+from datetime import UTC, datetime
 
 import pytest
 
@@ -48,7 +49,10 @@ def test_manage_creates_the_stow_layout_and_records_it(repo: MemoryFileSystem) -
     assert m.dirs == {".config"}
     assert set(m.packages["vim"].files) == {"dot-vimrc", "dot-vim/colors/x.vim"}
     assert m.packages["vim"].files["dot-vimrc"].sha256 == hashlib.sha256(b"set nu").hexdigest()
-    assert m.packages["vim"].installed_at == "2026-11-25T12:00:00Z"
+    # dated by the first link it made, so a rebuilt manifest gets the same date
+    first = repo.lstat(f"{HOME}/.vim").st_mtime_ns // 1_000_000_000
+    expected = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert m.packages["vim"].installed_at == expected
 
 
 def test_manage_twice_writes_nothing_the_second_time(repo: MemoryFileSystem) -> None:

@@ -69,9 +69,9 @@ def cli(ctx: click.Context, /, **params: Any) -> None:
 
 
 def _register() -> None:
-    from dot.cli.commands import manage, unmanage, version
+    from dot.cli.commands import manage, status, unmanage, version
 
-    for module in (manage, unmanage, version):
+    for module in (manage, unmanage, status, version):
         module.register(cli, with_session)
 
 

@@ -19,7 +19,7 @@ from dot.model import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "table", "json")
 COLORS = ("auto", "always", "never")
 
 
@@ -103,7 +103,7 @@ def _options() -> list[Callable[[F], F]]:
             "format",
             type=click.Choice(FORMATS),
             default=None,
-            help="Output format: text, or one JSON document on stdout.",
+            help="Output format: text, table (status, list, doctor) or one JSON document.",
         ),
         click.option(
             "--absolute",
