@@ -36,11 +36,12 @@ def same_files(
     current = tree.fingerprints()
     if current.keys() != record.files.keys():
         return False
-    for rel, stat in current.items():
+    for rel, fingerprint in current.items():
         known = record.files[rel]
-        if known.same_stat(stat):
+        if known.same_stat(fingerprint):
             continue
-        if known.sha256 is None or known.sha256 != content_hash(fs, layout, package, rel, stat[3]):
+        digest = content_hash(fs, layout, package, rel, fingerprint[3])
+        if known.sha256 is None or known.sha256 != digest:
             return False
     return True
 
