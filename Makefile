@@ -10,7 +10,7 @@ BASETEMP := $(shell if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm/do
 RUN_DIR := .run
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean venv
+.PHONY: run test lint typecheck check clean venv dist
 
 venv: $(STAMP)
 
@@ -39,6 +39,19 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
 check: lint typecheck test
+
+# A wheel, and dist/dot.pyz: a zipapp with its dependencies inside that runs with any
+# python3 >= 3.11 (the "single binary" to copy to a new machine).
+dist: $(STAMP)
+	rm -rf dist build/pyz
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(BIN)/python -m pip install --quiet --no-compile --target build/pyz .
+	rm -rf build/pyz/bin
+	# zipimport reads legacy .pyc files next to the sources (other Pythons use the .py)
+	$(BIN)/python -m compileall -q -b build/pyz
+	$(BIN)/python -m zipapp build/pyz --main dot.cli.app:main \
+		--python "/usr/bin/env python3" --compress --output dist/dot.pyz
+	@ls -l dist
 
 clean:
 	rm -rf $(VENV) $(RUN_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

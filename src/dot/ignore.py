@@ -51,6 +51,7 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 _GIT = 0  # gitignore regex, matched against "rel" or "rel/"
 _STOW_PATH = 1  # Stow regex with a "/", matched against "/rel" or "/rel/"
 _STOW_BASE = 2  # Stow regex without "/", matched against the last component
+_STOW_SUFFIX = 3  # Stow --ignore regex, matched against the end of "rel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ class IgnoreRules:
                 subject = candidate
             elif rule.how == _STOW_PATH:
                 subject = "/" + candidate
+            elif rule.how == _STOW_SUFFIX:
+                subject = rel
             else:
                 subject = rel.rpartition("/")[2]
             if rule.regex.match(subject) is not None:
@@ -149,6 +152,17 @@ class RuleBuilder:
                 ) from None
             self._rules.append(_Rule(regex, True, how, f"{source}:{number}: {line}"))
             self._texts.append(f"stow:{line}")
+
+    def stow_suffixes(self, regexes: Iterable[str], source: str) -> None:
+        """Add GNU Stow `--ignore=REGEX` rules: a path whose end matches is ignored."""
+        for text in regexes:
+            try:
+                # Stow tests `rel =~ /REGEX\z/`; a lazy prefix makes `match` a search.
+                regex = re.compile(rf"(?s:.*?)(?:{text})\Z")
+            except re.error as exc:
+                raise ConfigError(f"bad regular expression {text!r} in {source}: {exc}") from None
+            self._rules.append(_Rule(regex, True, _STOW_SUFFIX, f"{source}: {text}"))
+            self._texts.append(f"stow-suffix:{text}")
 
     def build(self) -> IgnoreRules:
         """Merge runs of gitignore rules with the same polarity into one regex each."""

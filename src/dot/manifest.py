@@ -28,6 +28,7 @@ from dot.model import (
     Operation,
     Restore,
     Rmdir,
+    Take,
     Unlink,
 )
 from dot.paths import validate_package_name
@@ -167,6 +168,10 @@ def apply(
                 if isinstance(op, Adopt) and op.package in backups:
                     backups[op.package].append(BackupRecord(op.source, op.stash, "package"))
                     adopted[op.package].add(path)
+            case Take(path=path, package=pkg):
+                drop_link(path)
+                if pkg in adopted:
+                    adopted[pkg].add(path)
             case Restore(path=path, package=pkg) if pkg in backups:
                 backups[pkg] = [b for b in backups[pkg] if b.path != path or b.origin != "target"]
             case CopyBack(path=path, package=pkg) if pkg in adopted:

@@ -123,6 +123,16 @@ class Adopt:
 
 
 @dataclass(frozen=True, slots=True)
+class Take:
+    """Move the item at `path` into the package as `source` (absolute `dest`): `dot adopt`."""
+
+    path: str
+    package: str
+    source: str
+    dest: str
+
+
+@dataclass(frozen=True, slots=True)
 class Restore:
     """Move a backup from `backup` back to `path`; prune emptied backup dirs up to `root`."""
 
@@ -134,7 +144,10 @@ class Restore:
 
 @dataclass(frozen=True, slots=True)
 class CopyBack:
-    """Put a real copy of the package's `source` at `path` (undoing an adoption)."""
+    """Put a real copy (file or whole tree) of the package's `source` at `path`.
+
+    This undoes an adoption: the user's files come back, the package keeps its copy.
+    """
 
     path: str
     package: str
@@ -152,7 +165,7 @@ class Clear:
         return self.conflict.path
 
 
-Operation = Link | Unlink | Mkdir | Rmdir | Backup | Delete | Adopt | Restore | CopyBack
+Operation = Link | Unlink | Mkdir | Rmdir | Backup | Delete | Adopt | Take | Restore | CopyBack
 DraftOperation = Operation | Clear
 
 
@@ -238,6 +251,8 @@ def verb(op: DraftOperation) -> str:
             return "delete"
         case Adopt():
             return "adopt"
+        case Take():
+            return "move"
         case Restore():
             return "restore"
         case CopyBack():

@@ -7,14 +7,15 @@ DotError subclasses.
 
 from __future__ import annotations
 
+import posixpath
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from dot import adoption, queries
 from dot import doctor as checkup
 from dot import manifest as manifest_io
-from dot import queries
 from dot.doctor import DEFAULT_DEPTH
 from dot.errors import (
     DotError,
@@ -28,13 +29,33 @@ from dot.errors import (
 )
 from dot.fingerprints import fingerprints, same_files
 from dot.fs.port import FileSystem, kind_at
+from dot.ignore import IgnoreRules
 from dot.manifest import Manifest, PackageRecord, Settings
-from dot.model import Claim, Draft, Kind, Levels, Link, Operation, Plan, Policy, Unlink
-from dot.paths import Layout, validate_package_name
+from dot.model import (
+    Claim,
+    Draft,
+    Kind,
+    Levels,
+    Link,
+    Mkdir,
+    Operation,
+    Plan,
+    Policy,
+    Take,
+    Unlink,
+)
+from dot.paths import (
+    DOT_PREFIX,
+    Layout,
+    is_within,
+    parent,
+    translate_name,
+    validate_package_name,
+)
 from dot.pipeline.executor import Executor, Transaction
 from dot.pipeline.planner import DEFAULT_NO_FOLD, Action, Options, plan
 from dot.pipeline.resolver import resolve
-from dot.pipeline.scanner import PackageIndex, RuleSources
+from dot.pipeline.scanner import Entry, PackageIndex, RuleSources, scan
 from dot.pipeline.sorter import order
 from dot.pipeline.target import ObservedTarget
 from dot.results import DoctorResult, ListResult, RunResult, StatusResult
@@ -66,6 +87,7 @@ class Config:
     wait: bool = False
     no_fold: frozenset[str] = DEFAULT_NO_FOLD
     global_ignore: str | None = None
+    stow_ignore: tuple[str, ...] = ()  # GNU Stow --ignore regexes from .stowrc
 
     @property
     def options(self) -> Options:
@@ -128,6 +150,158 @@ class Dot:
         """Bring installed packages up to date, touching only what changed."""
         self._check_names(packages)
         return self._change("remanage", packages, Action.REMANAGE)
+
+    def adopt(self, package: str | None, paths: Sequence[str]) -> RunResult:
+        """Move existing target items into a package, then link them back."""
+        if not paths:
+            raise UsageError("no paths to adopt")
+        if package is not None:
+            self._check_names([package])
+        started = time.perf_counter()
+        if self.config.dry_run:
+            return self._adopt(self._context(), package, paths, started)
+        ctx = self._context()
+        with self._lock(ctx):
+            return self._adopt(self._context(), package, paths, started)
+
+    def _adopt(
+        self, ctx: _Context, package: str | None, paths: Sequence[str], started: float
+    ) -> RunResult:
+        items = [self._adoptee(ctx, raw) for raw in paths]
+        for a in items:
+            for b in items:
+                if a is not b and is_within(b.path, a.path):
+                    raise UsageError(f"{b.path} is inside {a.path}: adopt one or the other")
+        name = package or adoption.derive_name(items[0].path)
+        layout, options = ctx.layout, self.config.options
+        root = f"{translate_name(name, options.dotfiles)}/" if options.package_name_mapping else ""
+        pre: list[Operation] = []
+        made: set[str] = set()
+
+        def ensure_dir(rel: str) -> None:
+            if rel in made:
+                return
+            if rel:
+                ensure_dir(parent(rel))
+            full = layout.source_abs(name, rel)
+            kind = kind_at(self.fs, full)
+            if kind is Kind.MISSING:
+                pre.append(Mkdir(full, None))
+                made.add(rel)
+            elif kind is not Kind.DIR:
+                raise DotError(f"cannot adopt into package {name}: {full} is not a directory")
+
+        tree = ctx.index.tree(name)
+        rules = ctx.index.rules(name)
+        for item in items:
+            if root and not item.path.startswith(root):
+                raise UsageError(f"{item.path} is not inside {root} (--package-name-mapping)")
+            source = adoption.to_source(item.path[len(root) :], options.dotfiles)
+            dest = layout.source_abs(name, source)
+            if kind_at(self.fs, dest) is not Kind.MISSING:
+                raise DotError(
+                    f"package {name} already has {source}; to replace it with {item.path}, run "
+                    f"`dot manage {name} --on-conflict adopt`"
+                )
+            ensure_dir(parent(source))
+            tree = adoption.graft(tree, source, self._adopted_entry(ctx, item, source, rules))
+            pre.append(Take(item.path, name, source, dest))
+        assert tree is not None  # at least one item was grafted
+        sources = adoption.WithAdopted(ctx.index, name, tree)
+        view = adoption.Without(
+            ObservedTarget(self.fs, layout.target), frozenset(i.path for i in items)
+        )
+        draft = plan(
+            [(Action.MANAGE, name)],
+            layout=layout,
+            options=options,
+            manifest=ctx.manifest,
+            sources=sources,
+            target=view,
+            protected=self._protected(ctx),
+            backup_root=layout.abs(BACKUP_DIR_NAME),
+        )
+        resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
+        full = Plan(
+            (*pre, *resolved.operations),
+            resolved.claims,
+            resolved.skipped,
+            resolved.resolved,
+            resolved.notes,
+        )
+        updates = self._records(ctx, [name], full, trees={name: tree})
+        if name not in ctx.manifest.packages:
+            updates[name] = replace(updates[name], source="adopted")
+        new_manifest = manifest_io.apply(ctx.manifest, full.operations, full.claims, updates)
+        levels = order(full.operations)
+        workers, written = 1, False
+        if not self.config.dry_run:
+            workers, written = self._execute(ctx, levels, new_manifest)
+        return RunResult(
+            command="adopt",
+            packages=(name,),
+            plan=full,
+            levels=levels,
+            dry_run=self.config.dry_run,
+            elapsed=time.perf_counter() - started,
+            manifest_written=written,
+            workers=workers,
+        )
+
+    def _adoptee(self, ctx: _Context, raw: str) -> adoption.Adoptee:
+        """Check one path given to adopt; return where it is relative to the target."""
+        layout = ctx.layout
+        head, tail = posixpath.split(raw.rstrip("/") or "/")
+        full = posixpath.join(self.fs.realpath(head or "/"), tail)
+        if full == layout.dir or full.startswith(layout.dir + "/"):
+            raise DotError(f"{raw} is inside the package directory {layout.dir}")
+        if not full.startswith(layout.target + "/"):
+            raise DotError(f"{raw} is not inside the target {layout.target}")
+        rel = full[len(layout.target) + 1 :]
+        kind = kind_at(self.fs, full)
+        if kind is Kind.MISSING:
+            raise DotError(f"nothing to adopt at {raw}: no such file or directory")
+        if kind is Kind.OTHER:
+            raise DotError(f"cannot adopt {raw}: not a file, directory or symlink")
+        if any(is_within(rel, guarded) for guarded in self._protected(ctx)):
+            raise DotError(f"cannot adopt {raw}: it is dot's own state")
+        if layout.contains_dir(rel):
+            raise DotError(f"cannot adopt {raw}: it contains the package directory")
+        if kind is Kind.LINK:
+            owner = layout.owner(rel, self.fs.readlink(full))
+            if owner is not None:
+                which = f" (package {owner.package})" if owner.package else ""
+                raise DotError(f"{raw} is already a link into the package directory{which}")
+        return adoption.Adoptee(rel, "", kind)
+
+    def _adopted_entry(
+        self, ctx: _Context, item: adoption.Adoptee, source: str, rules: IgnoreRules
+    ) -> Entry:
+        full = ctx.layout.abs(item.path)
+        if item.kind is not Kind.DIR:
+            st = self.fs.lstat(full)
+            kind = Kind.LINK if item.kind is Kind.LINK else Kind.FILE
+            return Entry(source, kind, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
+        entry = scan(self.fs, full, rules, self.config.dotfiles, prefix=source)
+        ignored = adoption.ignored_inside(entry, source)
+        if ignored:
+            listed = ", ".join(ignored[:5]) + (", ..." if len(ignored) > 5 else "")
+            raise DotError(
+                f"cannot adopt {item.path}: it holds entries dot ignores ({listed}); they would "
+                "move into the package without being linked back. Remove them first, or adopt "
+                "the other entries one by one"
+            )
+        translated = [
+            rel
+            for rel, e in entry.walk(source)
+            if self.config.dotfiles and e.name.startswith(DOT_PREFIX) and len(e.name) > 4
+        ]
+        if translated:
+            raise DotError(
+                f"cannot adopt {item.path}: {translated[0]} starts with 'dot-', which dot would "
+                "translate to '.' (use --no-dotfiles)"
+            )
+        return entry
 
     def status(self, packages: Sequence[str]) -> StatusResult:
         """Health of every link of the named (default: all) installed packages."""
@@ -419,7 +593,12 @@ class Dot:
         manifest_path = self._manifest_path(layout)
         if manifest is None:
             manifest = self._manifest(layout)
-        sources = RuleSources(self.config.global_ignore, self.config.ignore, self.config.override)
+        sources = RuleSources(
+            self.config.global_ignore,
+            self.config.ignore,
+            self.config.override,
+            stow_ignore=self.config.stow_ignore,
+        )
         scanned: list[str] = []
         index = PackageIndex(self.fs, layout.dir, sources, self.config.dotfiles, scanned.append)
         stamp = self.now().strftime("%Y%m%dT%H%M%S.%fZ")
@@ -531,7 +710,11 @@ class Dot:
         return manifest_io.apply(ctx.manifest, resolved.operations, resolved.claims, updates)
 
     def _records(
-        self, ctx: _Context, packages: Iterable[str], resolved: Plan
+        self,
+        ctx: _Context,
+        packages: Iterable[str],
+        resolved: Plan,
+        trees: Mapping[str, Entry | None] | None = None,
     ) -> dict[str, PackageRecord]:
         """Fresh records (settings, fingerprints, times) for packages a run installs."""
         stamp = _iso(self.now())
@@ -541,7 +724,7 @@ class Dot:
         }
         updates: dict[str, PackageRecord] = {}
         for name in packages:
-            tree = ctx.index.tree(name)
+            tree = trees[name] if trees and name in trees else ctx.index.tree(name)
             old = ctx.manifest.packages.get(name)
             base = old or PackageRecord(name=name, installed_at=stamp, updated_at=stamp)
             files = fingerprints(self.fs, ctx.layout, name, tree, old) if tree else {}

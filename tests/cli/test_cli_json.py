@@ -23,7 +23,7 @@ KEYS = [
     "elapsed_ms",
 ]
 ZERO = dict.fromkeys(
-    ["link", "unlink", "mkdir", "rmdir", "backup", "delete", "adopt", "restore", "copy"], 0
+    ["link", "unlink", "mkdir", "rmdir", "move", "backup", "delete", "adopt", "restore", "copy"], 0
 )
 
 

@@ -25,7 +25,10 @@ def with_session(func: Callable[..., Any]) -> Callable[..., Any]:
         session = Session(before.merged(given(ctx, params)))
         boundary.Current.terminal = session.terminal
         boundary.Current.debug = bool(session.options.debug) or session.options.verbose >= 3
-        return func(session, *args, **params)
+        try:
+            return func(session, *args, **params)
+        finally:
+            session.close()
 
     return global_options(wrapper)
 
@@ -69,9 +72,9 @@ def cli(ctx: click.Context, /, **params: Any) -> None:
 
 
 def _register() -> None:
-    from dot.cli.commands import manage, status, unmanage, version
+    from dot.cli.commands import adopt, completion, manage, status, unmanage, version
 
-    for module in (manage, unmanage, status, version):
+    for module in (manage, unmanage, adopt, status, version, completion):
         module.register(cli, with_session)
 
 

@@ -18,12 +18,24 @@ from dot.model import (
     Operation,
     Restore,
     Rmdir,
+    Take,
     Unlink,
     verb,
 )
 from dot.results import RunResult
 
-VERB_ORDER = ("link", "unlink", "mkdir", "rmdir", "backup", "delete", "adopt", "restore", "copy")
+VERB_ORDER = (
+    "link",
+    "unlink",
+    "mkdir",
+    "rmdir",
+    "move",
+    "backup",
+    "delete",
+    "adopt",
+    "restore",
+    "copy",
+)
 
 _KIND_TEXT = {
     ConflictKind.EXISTING: "existing {existing} in the way",
@@ -51,6 +63,8 @@ def operation_line(op: Operation, term: Terminal) -> str:
             return f"{label} {path} ({existing.value})"
         case Adopt(path=path, package=package, source=source):
             return f"{label} {path} => {package}/{source}"
+        case Take(path=path, package=package, source=source):
+            return f"{label} {path} => {package}/{source}"
         case Restore(path=path, backup=backup):
             return f"{label} {path} <= {backup}"
         case CopyBack(path=path, package=package, source=source):
@@ -65,6 +79,7 @@ _VERB_STYLE = {
     "delete": "red",
     "backup": "yellow",
     "adopt": "yellow",
+    "move": "yellow",
     "restore": "cyan",
     "copy": "cyan",
 }
@@ -167,6 +182,8 @@ def operation_json(op: Operation) -> dict[str, Any]:
             doc.update(existing=existing.value)
         case Adopt(package=package, source=source, stash=stash):
             doc.update(package=package, source=source, stash=stash)
+        case Take(package=package, source=source, dest=dest):
+            doc.update(package=package, source=source, dest=dest)
         case Restore(backup=backup, package=package):
             doc.update(backup=backup, package=package)
         case CopyBack(package=package, source=source):

@@ -1,25 +1,62 @@
-"""The composition root of one invocation: merged options -> Config, Terminal, service."""
+"""The composition root of one invocation: flags + configuration -> Config, Terminal, service.
+
+The flags the user gave are merged with the environment, the config file and any
+.stowrc (dot.config) once, when the session is made. `options` then holds the
+effective value of every global option, so colour, verbosity, quiet, format and
+debug honour configuration too; `flags` keeps what was typed. A configuration
+error does not stop commands that need no configuration (`dot version`); it is
+raised by `config()`, so every command that works on packages reports it.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
+from dot import config as configuration
 from dot.cli.options import Globals
+from dot.cli.progress import ProgressBar
 from dot.cli.terminal import Terminal, wants_color
-from dot.errors import UsageError
+from dot.config import Settings
+from dot.errors import DotError
 from dot.fs.port import FileSystem
-from dot.model import Policy
 from dot.service import Config, Dot
 
 
-def expand_path(value: str, cwd: str | None = None) -> str:
-    """Expand `~` and `$VARS`, then make absolute (relative to `cwd`)."""
-    expanded = os.path.expandvars(os.path.expanduser(value))
-    if not os.path.isabs(expanded):
-        expanded = os.path.join(cwd or os.getcwd(), expanded)
-    return os.path.normpath(expanded)
+def given(flags: Globals) -> dict[str, Any]:
+    """The options the user actually gave, by name ("not given" left out)."""
+    out: dict[str, Any] = {}
+    for f in fields(Globals):
+        value = getattr(flags, f.name)
+        if value is None or value == () or (f.name == "verbose" and value == 0):
+            continue
+        out[f.name] = value
+    return out
+
+
+def effective(flags: Globals, settings: Settings) -> Globals:
+    """`flags` with every global option replaced by its merged value."""
+    names = {f.name for f in fields(Globals)}
+    values = {name: getattr(settings, name) for name in names if hasattr(settings, name)}
+    values["on_conflict"] = settings.on_conflict.value
+    return replace(flags, **values)
+
+
+def presentation(flags: Globals) -> Globals:
+    """`flags` plus output settings from valid DOT_* variables, to report a config error.
+
+    A script that sets DOT_FORMAT=json still gets a JSON error document when its
+    config file is broken.
+    """
+    try:
+        environ = configuration.from_environ(configuration.World(os.environ, os.getcwd()))
+    except DotError:
+        return flags
+    names = ("format", "color", "quiet", "debug", "verbose")
+    values = {n: environ.values[n] for n in names if n in environ.values and not getattr(flags, n)}
+    return replace(flags, **values)
 
 
 @dataclass
@@ -29,8 +66,21 @@ class Session:
     options: Globals
     fs: FileSystem | None = None
     terminal: Terminal = field(init=False)
+    flags: Globals = field(init=False)
+    settings: Settings | None = field(init=False, default=None)
+    problem: DotError | None = field(init=False, default=None)
+    progress: ProgressBar | None = field(init=False, default=None)
+    _warned: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
+        self.flags = self.options
+        try:
+            self.settings = configuration.load(given(self.flags), os.environ, os.getcwd())
+        except DotError as exc:  # reported by config(); until then, show what we can
+            self.problem = exc
+            self.options = presentation(self.flags)
+        else:
+            self.options = effective(self.flags, self.settings)
         opts = self.options
         json_mode = opts.format == "json"
         self.terminal = Terminal(
@@ -51,32 +101,55 @@ class Session:
             self.fs = LocalFileSystem()
         return self.fs
 
+    def merged(self) -> Settings:
+        """The merged settings; raises the configuration error, if there was one."""
+        if self.settings is None:
+            assert self.problem is not None
+            raise self.problem
+        if not self._warned:
+            self._warned = True
+            for warning in self.settings.warnings:
+                self.terminal.warn(warning)
+        return self.settings
+
     def config(self) -> Config:
-        """Merge flags with defaults into the core's Config."""
-        opts = self.options
-        home = os.environ.get("HOME") or os.path.expanduser("~")
-        directory = expand_path(opts.dir) if opts.dir else os.getcwd()
-        target = expand_path(opts.target) if opts.target else expand_path(home)
-        if opts.jobs is not None and opts.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        """The core's Config from flags, environment, config file and .stowrc."""
+        s = self.merged()
         return Config(
-            dir=directory,
-            target=target,
-            dry_run=bool(opts.dry_run),
-            absolute=bool(opts.absolute),
-            folding=opts.folding if opts.folding is not None else True,
-            dotfiles=opts.dotfiles if opts.dotfiles is not None else True,
-            package_name_mapping=bool(opts.package_name_mapping),
-            ignore=opts.ignore,
-            override=opts.override,
-            policy=Policy(opts.on_conflict) if opts.on_conflict else Policy.FAIL,
-            backup_dir=expand_path(opts.backup_dir) if opts.backup_dir else None,
-            manifest=expand_path(opts.manifest) if opts.manifest else None,
-            jobs=opts.jobs,
-            wait=bool(opts.wait),
-            global_ignore=os.path.join(xdg, "dot", "ignore"),
+            dir=s.dir,
+            target=s.target,
+            dry_run=s.dry_run,
+            absolute=s.absolute,
+            folding=s.folding,
+            dotfiles=s.dotfiles,
+            package_name_mapping=s.package_name_mapping,
+            ignore=s.ignore,
+            override=s.override,
+            policy=s.on_conflict,
+            backup_dir=s.backup_dir,
+            manifest=s.manifest,
+            jobs=s.jobs,
+            wait=s.wait,
+            no_fold=s.no_fold,
+            global_ignore=s.global_ignore,
+            stow_ignore=s.stow_ignore,
         )
 
     def service(self) -> Dot:
-        return Dot(self.filesystem(), self.config())
+        """The service, with a progress bar on stderr when someone watches a terminal."""
+        config = self.config()
+        if ProgressBar.wanted(sys.stderr, self.terminal.quiet, self.json):
+            self.progress = ProgressBar()
+            return Dot(
+                self.filesystem(),
+                config,
+                progress=self.progress.advance,
+                on_total=self.progress.start,
+            )
+        return Dot(self.filesystem(), config)
+
+    def close(self) -> None:
+        """Stop the progress bar, if one is drawing (before any further output)."""
+        if self.progress is not None:
+            self.progress.close()
+            self.progress = None

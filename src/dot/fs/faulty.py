@@ -16,7 +16,16 @@ from contextlib import AbstractContextManager
 
 from dot.fs.port import EntryLike, FileSystem, StatLike
 
-MUTATING = ("symlink", "unlink", "mkdir", "rmdir", "rename", "copy_file", "write_atomic")
+MUTATING = (
+    "symlink",
+    "unlink",
+    "mkdir",
+    "rmdir",
+    "rename",
+    "copy_file",
+    "chmod",
+    "write_atomic",
+)
 
 
 class SimulatedCrash(BaseException):
@@ -110,6 +119,11 @@ class FaultyFileSystem:
     def copy_file(self, src: str, dst: str) -> None:
         self._mutate("copy_file", dst)
         self.inner.copy_file(src, dst)
+        self._after()
+
+    def chmod(self, path: str, mode: int) -> None:
+        self._mutate("chmod", path)
+        self.inner.chmod(path, mode)
         self._after()
 
     def write_atomic(self, path: str, data: bytes) -> None:

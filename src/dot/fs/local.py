@@ -61,6 +61,9 @@ class LocalFileSystem:
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
         shutil.copy2(src, dst, follow_symlinks=False)
 
+    def chmod(self, path: str, mode: int) -> None:
+        os.chmod(path, mode)
+
     def write_atomic(self, path: str, data: bytes) -> None:
         directory = os.path.dirname(path)
         tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")

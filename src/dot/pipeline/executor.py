@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import posixpath
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -18,18 +19,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dot.errors import ExecutionError, Interrupted, PermissionDenied
-from dot.fs.port import FileSystem
+from dot.fs.port import FileSystem, kind_of_mode
 from dot.model import (
     Adopt,
     Backup,
     CopyBack,
     Delete,
+    Kind,
     Levels,
     Link,
     Mkdir,
     Operation,
     Restore,
     Rmdir,
+    Take,
     Unlink,
     verb,
 )
@@ -292,8 +295,11 @@ def _apply(fs: FileSystem, layout: Layout, op: Operation, path: str, trash: str)
         case Restore(backup=backup, root=root):
             fs.rename(backup, path)
             return Done(op, removed=_prune(fs, posixpath.dirname(backup), root))
+        case Take(dest=dest):
+            fs.rename(path, dest)
+            return Done(op)
         case CopyBack(package=package, source=source):
-            fs.copy_file(layout.source_abs(package, source), path)
+            _copy_tree(fs, layout.source_abs(package, source), path)
             return Done(op)
 
 
@@ -301,8 +307,12 @@ def _undo(fs: FileSystem, layout: Layout, done: Done) -> None:
     op = done.op
     path = layout.abs(op.path)
     match op:
-        case Link() | CopyBack():
+        case Link():
             fs.unlink(path)
+        case CopyBack():
+            _remove_tree(fs, path)
+        case Take(dest=dest):
+            fs.rename(dest, path)
         case Unlink(text=text):
             fs.symlink(text, path)
         case Mkdir():
@@ -375,10 +385,35 @@ def _prune(fs: FileSystem, directory: str, root: str) -> tuple[str, ...]:
     return tuple(removed)
 
 
-def _remove_tree(fs: FileSystem, path: str) -> None:
-    from dot.fs.port import kind_of_mode
-    from dot.model import Kind
+def _copy_tree(fs: FileSystem, src: str, dst: str) -> None:
+    """Copy a file, symlink or whole directory tree, keeping content and modes.
 
+    On failure whatever was copied is removed again, so the operation is atomic
+    as far as the executor is concerned.
+    """
+    try:
+        _copy_node(fs, src, dst)
+    except OSError:
+        with contextlib.suppress(OSError):
+            _remove_tree(fs, dst)
+        raise
+
+
+def _copy_node(fs: FileSystem, src: str, dst: str) -> None:
+    st = fs.lstat(src)
+    kind = kind_of_mode(st.st_mode)
+    if kind is Kind.LINK:
+        fs.symlink(fs.readlink(src), dst)
+    elif kind is Kind.DIR:
+        fs.mkdir(dst)
+        for entry in sorted(fs.scandir(src), key=lambda e: e.name):
+            _copy_node(fs, entry.path, f"{dst}/{entry.name}")
+        fs.chmod(dst, stat.S_IMODE(st.st_mode))
+    else:
+        fs.copy_file(src, dst)
+
+
+def _remove_tree(fs: FileSystem, path: str) -> None:
     if kind_of_mode(fs.lstat(path).st_mode) is Kind.DIR:
         for entry in list(fs.scandir(path)):
             _remove_tree(fs, entry.path)

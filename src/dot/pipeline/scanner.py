@@ -72,10 +72,14 @@ class Entry:
         }
 
 
-def scan(fs: FileSystem, root: str, rules: IgnoreRules, dotfiles: bool) -> Entry:
-    """Scan the package directory `root` into a tree of Entry."""
-    top = Entry("", Kind.DIR)
-    _scan_dir(fs, root, "", top, rules, dotfiles)
+def scan(fs: FileSystem, root: str, rules: IgnoreRules, dotfiles: bool, prefix: str = "") -> Entry:
+    """Scan the directory `root` into a tree of Entry.
+
+    `prefix` is where `root` sits inside its package, so that rules anchored at the
+    package root apply (used when `adopt` scans a directory before moving it in).
+    """
+    top = Entry(prefix.rpartition("/")[2], Kind.DIR)
+    _scan_dir(fs, root, prefix, top, rules, dotfiles)
     return top
 
 
@@ -115,6 +119,7 @@ class RuleSources:
     global_file: str | None = None
     ignore: tuple[str, ...] = ()
     override: tuple[str, ...] = ()
+    stow_ignore: tuple[str, ...] = ()  # GNU Stow --ignore regexes (from .stowrc)
 
 
 def read_text(fs: FileSystem, path: str) -> str | None:
@@ -141,6 +146,7 @@ def build_rules(fs: FileSystem, package_root: str, sources: RuleSources) -> Igno
         text = read_text(fs, sources.global_file)
         if text is not None:
             builder.gitignore(text.splitlines(), sources.global_file, numbered=True)
+    builder.stow_suffixes(sources.stow_ignore, ".stowrc --ignore")
     stow_file = f"{package_root}/{STOW_IGNORE_FILE}"
     text = read_text(fs, stow_file)
     if text is not None:

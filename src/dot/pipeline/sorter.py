@@ -1,6 +1,6 @@
 """Sorter: pure. Orders operations by dependency and groups them into levels.
 
-Rules: whatever frees a path (unlink, rmdir, backup, delete, adopt) runs before
+Rules: whatever frees a path (unlink, rmdir, backup, delete, adopt, move) runs before
 whatever fills it (link, mkdir, restore, copy); a directory is made before anything
 inside it; everything inside a directory is removed before the directory. Each
 level holds operations that do not depend on each other, so a level may run in
@@ -22,11 +22,12 @@ from dot.model import (
     Operation,
     Restore,
     Rmdir,
+    Take,
     Unlink,
 )
 from dot.paths import parent
 
-_FREES = (Unlink, Rmdir, Backup, Delete, Adopt)
+_FREES = (Unlink, Rmdir, Backup, Delete, Adopt, Take)
 _FILLS = (Link, Mkdir, Restore, CopyBack)
 
 
@@ -55,6 +56,10 @@ def order(operations: Sequence[Operation]) -> Levels:
                 deps[index].append(made)
         if isinstance(op, Rmdir):
             deps[index].extend(i for i in frees_below.get(op.path, ()) if i != index)
+        if isinstance(op, Take):  # into the package: after the directory it goes into
+            made = mkdirs.get(parent(op.dest))
+            if made is not None:
+                deps[index].append(made)
 
     level = [-1] * len(operations)
     for start in range(len(operations)):

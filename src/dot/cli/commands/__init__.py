@@ -14,6 +14,7 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 def show_run(session: Session, result: RunResult) -> int:
     """Render a manage/unmanage/remanage result; the exit code is 0."""
+    session.close()
     if session.json:
         session.terminal.emit_json(run_json(result))
     else:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import click
 
 from dot.cli.commands import Decorator, show_run
+from dot.cli.completion import complete_available
 from dot.cli.session import Session
 
 
 def register(group: click.Group, with_session: Decorator) -> None:
     @group.command()
-    @click.argument("packages", nargs=-1, required=True, metavar="PKG...")
+    @click.argument(
+        "packages", nargs=-1, required=True, metavar="PKG...", shell_complete=complete_available
+    )
     @with_session
     def manage(session: Session, packages: tuple[str, ...]) -> int:
         """Install packages: link their contents into the target.

@@ -6,6 +6,7 @@ import click
 
 from dot.cli import report
 from dot.cli.commands import Decorator
+from dot.cli.completion import complete_installed
 from dot.cli.session import Session
 from dot.doctor import DEFAULT_DEPTH
 from dot.queries import SORT_KEYS
@@ -13,7 +14,7 @@ from dot.queries import SORT_KEYS
 
 def register(group: click.Group, with_session: Decorator) -> None:
     @group.command()
-    @click.argument("packages", nargs=-1, metavar="[PKG...]")
+    @click.argument("packages", nargs=-1, metavar="[PKG...]", shell_complete=complete_installed)
     @with_session
     def status(session: Session, packages: tuple[str, ...]) -> int:
         """Show installed packages, their links and each link's health.

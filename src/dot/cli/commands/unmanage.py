@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from dot.cli.commands import Decorator, show_run
+from dot.cli.completion import complete_installed
 from dot.cli.session import Session
 from dot.errors import UsageError
 
 
 def register(group: click.Group, with_session: Decorator) -> None:
     @group.command()
-    @click.argument("packages", nargs=-1, metavar="PKG...")
+    @click.argument("packages", nargs=-1, metavar="PKG...", shell_complete=complete_installed)
     @click.option("--all", "everything", is_flag=True, help="Unmanage every installed package.")
     @with_session
     def unmanage(session: Session, packages: tuple[str, ...], everything: bool) -> int:
@@ -28,7 +29,9 @@ def register(group: click.Group, with_session: Decorator) -> None:
         return show_run(session, session.service().unmanage(packages, everything=everything))
 
     @group.command()
-    @click.argument("packages", nargs=-1, required=True, metavar="PKG...")
+    @click.argument(
+        "packages", nargs=-1, required=True, metavar="PKG...", shell_complete=complete_installed
+    )
     @with_session
     def remanage(session: Session, packages: tuple[str, ...]) -> int:
         """Bring installed packages up to date, touching only what changed.

@@ -1,0 +1,25 @@
+"""`dot completion bash|zsh|fish`: print the shell completion script."""
+
+from __future__ import annotations
+
+import click
+
+from dot.cli.commands import Decorator
+from dot.cli.completion import SHELLS, script
+from dot.cli.session import Session
+
+
+def register(group: click.Group, with_session: Decorator) -> None:
+    @group.command()
+    @click.argument("shell", type=click.Choice(SHELLS))
+    @with_session
+    def completion(session: Session, shell: str) -> int:
+        """Print the completion script for SHELL (package names complete too).
+
+        \b
+        bash:  eval "$(dot completion bash)"        in ~/.bashrc
+        zsh:   eval "$(dot completion zsh)"         in ~/.zshrc
+        fish:  dot completion fish > ~/.config/fish/completions/dot.fish
+        """
+        click.echo(script(click.get_current_context().find_root().command, shell))
+        return 0
