@@ -193,7 +193,7 @@ def plan_fix(diagnosis: Diagnosis) -> FixPlan:
     )
 
 
-def unresolved(before: Iterable[Finding], after: Iterable[Finding]) -> set[tuple[str, str, str]]:
-    """Keys of findings still present after a fix."""
+def resolved(before: Iterable[Finding], after: Iterable[Finding]) -> set[tuple[str, str, str]]:
+    """Keys of findings that a fix made go away."""
     remaining = {f.key for f in after}
-    return {f.key for f in before if f.key in remaining}
+    return {f.key for f in before if f.key not in remaining}

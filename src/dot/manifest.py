@@ -105,6 +105,7 @@ class Manifest:
     target: str
     packages: Mapping[str, PackageRecord] = field(default_factory=dict)
     dirs: frozenset[str] = frozenset()  # every directory dot created that still exists
+    run: str = ""  # the id of the run that last wrote it (recovery checks it)
 
     @property
     def is_empty(self) -> bool:
@@ -209,6 +210,7 @@ def dumps(manifest: Manifest) -> bytes:
         "target": manifest.target,
         "packages": {name: _dump_record(rec) for name, rec in sorted(manifest.packages.items())},
         "dirs": sorted(manifest.dirs),
+        "run": manifest.run,
     }
     return (json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
@@ -293,7 +295,8 @@ def _parse(raw: object) -> Manifest:
             raise _Invalid(problem)
         packages[name] = _parse_record(name, _want(raw, dict, f"package {name}"))
     dirs = frozenset(_rel_path(d, "dirs entry") for d in _want(doc.get("dirs"), list, "dirs"))
-    return Manifest(directory, target, packages, dirs)
+    run: str = _want(doc.get("run", ""), str, "run")
+    return Manifest(directory, target, packages, dirs, run)
 
 
 def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:

@@ -7,11 +7,14 @@ DotError subclasses.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from dot import adoption, queries
 from dot import doctor as checkup
@@ -19,7 +22,9 @@ from dot import manifest as manifest_io
 from dot.doctor import DEFAULT_DEPTH
 from dot.errors import (
     DotError,
+    Interrupted,
     InvalidPackageName,
+    LockedError,
     ManifestError,
     NotInstalled,
     PackageNotFound,
@@ -32,7 +37,10 @@ from dot.fs.port import FileSystem, kind_at
 from dot.ignore import IgnoreRules
 from dot.manifest import Manifest, PackageRecord, Settings
 from dot.model import (
+    Adopt,
+    Backup,
     Claim,
+    Delete,
     Draft,
     Kind,
     Levels,
@@ -52,7 +60,14 @@ from dot.paths import (
     translate_name,
     validate_package_name,
 )
-from dot.pipeline.executor import Executor, Transaction
+from dot.pipeline import journal as journals
+from dot.pipeline.executor import (
+    Executor,
+    Transaction,
+    interrupts_as_keyboard,
+    signals_blocked,
+)
+from dot.pipeline.journal import JOURNAL_NAME, Header, Journal
 from dot.pipeline.planner import DEFAULT_NO_FOLD, Action, Options, plan
 from dot.pipeline.resolver import resolve
 from dot.pipeline.scanner import Entry, PackageIndex, RuleSources, scan
@@ -133,6 +148,8 @@ class Dot:
         self.now = now
         self.progress = progress
         self.on_total = on_total
+        self.command = ""
+        self.notices: list[str] = []  # things the user should hear about besides the result
 
     # --- commands ------------------------------------------------------------
 
@@ -158,10 +175,10 @@ class Dot:
         if package is not None:
             self._check_names([package])
         started = time.perf_counter()
+        self.command = "adopt"
         if self.config.dry_run:
             return self._adopt(self._context(), package, paths, started)
-        ctx = self._context()
-        with self._lock(ctx):
+        with self._changing():
             return self._adopt(self._context(), package, paths, started)
 
     def _adopt(
@@ -307,11 +324,13 @@ class Dot:
         """Health of every link of the named (default: all) installed packages."""
         self._check_names(packages)
         layout = self._layout()
+        self._recover_if_idle(layout)
         return queries.status(self.fs, layout, self._manifest(layout), packages)
 
     def inventory(self, sort: str = "name") -> ListResult:
         """Installed packages with link counts and dates."""
         layout = self._layout()
+        self._recover_if_idle(layout)
         return queries.inventory(layout, self._manifest(layout), sort)
 
     def doctor(self, *, fix: bool = False, depth: int = DEFAULT_DEPTH) -> DoctorResult:
@@ -324,15 +343,12 @@ class Dot:
         if self.config.dry_run:
             run = self._repair(ctx, diagnosis, started)
             return self._doctor_result(ctx, diagnosis, frozenset(), fix, depth, run)
-        with self._lock(ctx):
-            ctx, diagnosis = self._diagnose(depth)  # again, under the lock
-            run = self._repair(ctx, diagnosis, started)
+        self.command = "doctor --fix"
+        with self._changing():  # recovers an interrupted run first
+            ctx, current = self._diagnose(depth)  # again, under the lock
+            run = self._repair(ctx, current, started)
         _, after = self._diagnose(depth)
-        fixed = frozenset(
-            f.key
-            for f in diagnosis.findings
-            if f.key not in checkup.unresolved([f], after.findings)
-        )
+        fixed = frozenset(checkup.resolved(diagnosis.findings, after.findings))
         return self._doctor_result(ctx, diagnosis, fixed, fix, depth, run)
 
     def _doctor_result(
@@ -366,6 +382,15 @@ class Dot:
         diagnosis = checkup.diagnose(
             self.fs, layout, ctx.manifest, corrupt, self.config.options, depth, ctx.index.exists
         )
+        header = self.pending_recovery(layout)
+        if header is not None:
+            unfinished = checkup.Finding(
+                checkup.Problem.UNFINISHED,
+                self._journal_at(layout),
+                "",
+                f"{header.command or 'a run'} {header.run}".strip(),
+            )
+            diagnosis = replace(diagnosis, findings=(unfinished, *diagnosis.findings))
         return ctx, diagnosis
 
     def _repair(self, ctx: _Context, diagnosis: checkup.Diagnosis, started: float) -> RunResult:
@@ -443,6 +468,7 @@ class Dot:
         self, command: str, packages: Sequence[str], action: Action, *, everything: bool = False
     ) -> RunResult:
         started = time.perf_counter()
+        self.command = command
         ctx = self._context()
         if everything:
             packages = sorted(ctx.manifest.packages)
@@ -453,7 +479,7 @@ class Dot:
         if self.config.dry_run:
             result = self._plan_and_run(ctx, command, packages, action, started)
         else:
-            with self._lock(ctx):
+            with self._changing():
                 # Re-read under the lock: another run may have finished meanwhile.
                 ctx = self._context()
                 result = self._plan_and_run(ctx, command, packages, action, started)
@@ -514,23 +540,121 @@ class Dot:
     def _execute(
         self, ctx: _Context, levels: Levels, new_manifest: Manifest, *, force: bool = False
     ) -> tuple[int, bool]:
+        """Run the plan as one transaction: journal, execute, write the manifest.
+
+        Any failure or interrupt before the manifest is written rolls everything
+        back in-process; a crash leaves the journal for the next run to recover.
+        """
         changed_manifest = force or new_manifest != ctx.manifest
         if not levels.count and not changed_manifest:
             return 1, False
         if self.on_total is not None and levels.count:
             self.on_total(levels.count)
+        trash = f"{ctx.layout.abs(TRASH_DIR_NAME)}/{ctx.run_id}"
+        self._check_writable(ctx, levels, trash)
+        journal = None
+        if levels.count:
+            journal = Journal(self.fs, self._journal_path(ctx))
+            try:
+                journal.begin(self._header(ctx, levels, trash))
+            except OSError as exc:
+                self._forget(journal)
+                message = f"could not write the journal {journal.path}: {exc.strerror or exc}"
+                if isinstance(exc, PermissionError):
+                    raise PermissionDenied(f"{message}; nothing was changed") from None
+                raise DotError(f"{message}; nothing was changed") from None
         executor = Executor(
             self.fs,
             ctx.layout,
             jobs=self.config.jobs,
-            trash=f"{ctx.layout.abs(TRASH_DIR_NAME)}/{ctx.run_id}",
+            trash=trash,
+            journal=journal,
             progress=self.progress,
         )
-        tx = executor.run(levels)
-        new_manifest = self._stamp(ctx, tx, new_manifest)
-        self._save_or_rollback(tx, ctx.manifest_path, new_manifest, changed_manifest)
+        with interrupts_as_keyboard():
+            try:
+                tx = executor.run(levels)
+            except DotError:
+                self._forget(journal)  # rolled back in full: nothing to recover
+                raise
+            try:
+                new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
+                if changed_manifest:
+                    manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
+            except (DotError, OSError, KeyboardInterrupt) as exc:
+                self._fail_after_execution(tx, journal, exc)
         tx.commit()
+        self._forget(journal)
         return tx.stats.workers, changed_manifest
+
+    def _check_writable(self, ctx: _Context, levels: Levels, trash: str) -> None:
+        """Exit 4 naming the directory before anything changes, where it can be known."""
+        layout = ctx.layout
+        made = {layout.abs(op.path) for op in levels.flat() if isinstance(op, Mkdir)}
+        places = {posixpath.dirname(ctx.manifest_path)}
+        for op in levels.flat():
+            places.add(posixpath.dirname(layout.abs(op.path)))
+            if isinstance(op, Backup):
+                places.add(posixpath.dirname(op.dest))
+            elif isinstance(op, Delete):
+                places.add(posixpath.dirname(f"{trash}/{op.path}"))
+            elif isinstance(op, Take):
+                places.add(posixpath.dirname(op.dest))
+            elif isinstance(op, Adopt):
+                places.add(posixpath.dirname(op.stash))
+                places.add(posixpath.dirname(layout.source_abs(op.package, op.source)))
+        checked: set[str] = set()
+        for place in sorted(places):
+            while place not in made and place != "/" and kind_at(self.fs, place) is Kind.MISSING:
+                place = posixpath.dirname(place)  # created by the run: its parent must be writable
+            if place in made or place in checked:
+                continue
+            checked.add(place)
+            if not self.fs.writable(place):
+                raise PermissionDenied(
+                    f"cannot write to {place}: permission denied; nothing was changed"
+                )
+
+    def _header(self, ctx: _Context, levels: Levels, trash: str) -> Header:
+        roots = [ctx.layout.abs(TRASH_DIR_NAME), ctx.layout.abs(BACKUP_DIR_NAME)]
+        if self.config.backup_dir:
+            roots.append(self.config.backup_dir)
+        made = tuple(r for r in roots if kind_at(self.fs, r) is Kind.MISSING)
+        return Header(
+            run=ctx.run_id,
+            command=self.command,
+            dir=ctx.layout.dir,
+            target=ctx.layout.target,
+            trash=trash,
+            backups=self._backup_dir(ctx),
+            made=made,
+            operations=levels.flat(),
+        )
+
+    def _forget(self, journal: Journal | None) -> None:
+        if journal is not None:
+            with contextlib.suppress(OSError):
+                journal.finish()
+
+    def _fail_after_execution(
+        self, tx: Transaction, journal: Journal | None, exc: BaseException
+    ) -> NoReturn:
+        """The manifest could not be written (or the user interrupted): undo the run."""
+        with signals_blocked():
+            problems = tx.rollback()
+        if not problems:
+            self._forget(journal)
+        suffix = (
+            "; rollback was incomplete: " + "; ".join(problems)
+            if problems
+            else "; every completed operation was rolled back, nothing was changed"
+        )
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted("interrupted" + suffix) from None
+        detail = exc.message if isinstance(exc, DotError) else str(exc)
+        if isinstance(exc, PermissionDenied):
+            raise PermissionDenied(detail + suffix) from None
+        raise DotError(f"could not write the manifest: {detail}{suffix}") from None
 
     def _stamp(self, ctx: _Context, tx: Transaction, manifest: Manifest) -> Manifest:
         """Date records by their links: a package's install time is its first link's.
@@ -561,25 +685,6 @@ class Dot:
             )
         return replace(manifest, packages=packages)
 
-    def _save_or_rollback(
-        self, tx: Transaction, path: str, manifest: Manifest, changed: bool
-    ) -> None:
-        if not changed:
-            return
-        try:
-            manifest_io.save(self.fs, path, manifest)
-        except (DotError, OSError) as exc:
-            problems = tx.rollback()
-            detail = exc.message if isinstance(exc, DotError) else str(exc)
-            suffix = (
-                "; rollback was incomplete: " + "; ".join(problems)
-                if problems
-                else ("; every operation was rolled back")
-            )
-            if isinstance(exc, PermissionDenied):
-                raise PermissionDenied(detail + suffix) from None
-            raise DotError(f"could not write the manifest: {detail}{suffix}") from None
-
     # --- preparation ---------------------------------------------------------
 
     def _manifest_path(self, layout: Layout) -> str:
@@ -601,7 +706,8 @@ class Dot:
         )
         scanned: list[str] = []
         index = PackageIndex(self.fs, layout.dir, sources, self.config.dotfiles, scanned.append)
-        stamp = self.now().strftime("%Y%m%dT%H%M%S.%fZ")
+        # Unique even for two runs within one clock tick: recovery tells runs apart by it.
+        stamp = f"{self.now().strftime('%Y%m%dT%H%M%S.%fZ')}-{os.urandom(3).hex()}"
         return _Context(layout, manifest_path, manifest, index, stamp, scanned)
 
     def _layout(self) -> Layout:
@@ -657,8 +763,8 @@ class Dot:
 
     def _protected(self, ctx: _Context) -> frozenset[str]:
         target = ctx.layout.target
-        guarded = {manifest_io.DEFAULT_NAME, BACKUP_DIR_NAME, TRASH_DIR_NAME}
-        for extra in (ctx.manifest_path, self.config.backup_dir):
+        guarded = {manifest_io.DEFAULT_NAME, BACKUP_DIR_NAME, TRASH_DIR_NAME, JOURNAL_NAME}
+        for extra in (ctx.manifest_path, self.config.backup_dir, self._journal_path(ctx)):
             if extra and extra.startswith(target + "/"):
                 guarded.add(extra[len(target) + 1 :])
         return frozenset(guarded)
@@ -667,8 +773,61 @@ class Dot:
         root = self.config.backup_dir or ctx.layout.abs(BACKUP_DIR_NAME)
         return f"{root.rstrip('/')}/{ctx.run_id}"
 
-    def _lock(self, ctx: _Context):  # type: ignore[no-untyped-def]
-        return self.fs.lock(ctx.layout.target, self.config.wait)
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Hold the target's lock; first finish or roll back any interrupted run."""
+        layout = self._layout()
+        with self.fs.lock(layout.target, self.config.wait):
+            self._recover(layout)
+            yield
+
+    def _journal_path(self, ctx: _Context) -> str:
+        return self._journal_at(ctx.layout)
+
+    def _journal_at(self, layout: Layout) -> str:
+        return posixpath.join(posixpath.dirname(self._manifest_path(layout)), JOURNAL_NAME)
+
+    def pending_recovery(self, layout: Layout) -> journals.Header | None:
+        """The header of an interrupted run's journal, if one is waiting."""
+        return journals.read(self.fs, self._journal_at(layout))
+
+    def _recover_if_idle(self, layout: Layout) -> None:
+        """For read-only commands: recover an interrupted run, but never wait for a lock.
+
+        If another dot holds the lock, its journal is a run in progress, not an
+        interrupted one; the command then shows the target as it is.
+        """
+        header = self.pending_recovery(layout)
+        if header is None:
+            return
+        if self.config.dry_run:
+            self.notices.append(
+                "an interrupted run is waiting to be rolled back; run a command without "
+                "--dry-run (or `dot doctor --fix`) to recover it"
+            )
+            return
+        try:
+            with self.fs.lock(layout.target, False):
+                self._recover(layout)
+        except LockedError:
+            self.notices.append(
+                "another dot run is in progress; this shows the target as it is now"
+            )
+
+    def _recover(self, layout: Layout) -> None:
+        path = self._journal_at(layout)
+        header = journals.read(self.fs, path)
+        if header is None:
+            return
+        committed = False
+        if header.run:
+            with contextlib.suppress(ManifestError):
+                committed = self._manifest(layout).run == header.run
+        with signals_blocked():
+            recovery = journals.recover(self.fs, path, header, layout, committed)
+        self.notices.append(recovery.describe())
+        if recovery.problems:
+            raise DotError(f"{recovery.describe()}; the journal is kept at {path}")
 
     # --- remanage's fast path ------------------------------------------------
 

@@ -286,8 +286,8 @@ def _exit_4_unwritable_target(env):
     assert result.exit_code == 4
     assert result.stdout == ""
     assert result.stderr == (
-        f"dot: error: could not link {env.real_home}/.vim: Permission denied; "
-        "every completed operation was rolled back, nothing was changed\n"
+        f"dot: error: cannot write to {env.real_home}: permission denied; "
+        "nothing was changed\n"
     )
     assert after == before
 
@@ -303,7 +303,7 @@ def test_exit_4_unwritable_target_directory_as_root_without_cap_dac_override(env
         _exit_4_unwritable_target(env)
 
 
-def test_exit_4_unwritable_manifest_rolls_back_every_link(env, unprivileged):
+def test_exit_4_unwritable_manifest_directory_is_found_before_any_change(env, unprivileged):
     env.vim()
     readonly = env.root / "ro"
     readonly.mkdir()
@@ -318,8 +318,7 @@ def test_exit_4_unwritable_manifest_rolls_back_every_link(env, unprivileged):
     assert result.exit_code == 4
     assert result.stdout == ""
     assert result.stderr == (
-        f"dot: error: cannot write manifest {readonly}/m.json: permission denied; "
-        "every operation was rolled back\n"
+        f"dot: error: cannot write to {readonly}: permission denied; nothing was changed\n"
     )
     assert env.state(mtimes=False) == before
     assert list(readonly.iterdir()) == []

@@ -312,7 +312,7 @@ def test_permission_denied_of_the_installed_script(repo):
     assert result.returncode == 4
     assert result.stdout == ""
     assert result.stderr == (
-        f"dot: error: could not link {repo.home.resolve()}/.vim: Permission denied; "
-        "every completed operation was rolled back, nothing was changed\n"
+        f"dot: error: cannot write to {repo.home.resolve()}: permission denied; "
+        "nothing was changed\n"
     )
     assert home_after == home_before

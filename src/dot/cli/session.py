@@ -70,6 +70,7 @@ class Session:
     settings: Settings | None = field(init=False, default=None)
     problem: DotError | None = field(init=False, default=None)
     progress: ProgressBar | None = field(init=False, default=None)
+    dot: Dot | None = field(init=False, default=None)
     _warned: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
@@ -140,16 +141,22 @@ class Session:
         config = self.config()
         if ProgressBar.wanted(sys.stderr, self.terminal.quiet, self.json):
             self.progress = ProgressBar()
-            return Dot(
+            self.dot = Dot(
                 self.filesystem(),
                 config,
                 progress=self.progress.advance,
                 on_total=self.progress.start,
             )
-        return Dot(self.filesystem(), config)
+        else:
+            self.dot = Dot(self.filesystem(), config)
+        return self.dot
 
     def close(self) -> None:
-        """Stop the progress bar, if one is drawing (before any further output)."""
+        """Stop the progress bar (if drawing), then say what the service noticed."""
         if self.progress is not None:
             self.progress.close()
             self.progress = None
+        if self.dot is not None:
+            for notice in self.dot.notices:
+                self.terminal.warn(notice)
+            self.dot.notices.clear()

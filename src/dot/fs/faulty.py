@@ -25,6 +25,7 @@ MUTATING = (
     "copy_file",
     "chmod",
     "write_atomic",
+    "append",
 )
 
 
@@ -90,6 +91,9 @@ class FaultyFileSystem:
     def lock(self, path: str, wait: bool) -> AbstractContextManager[None]:
         return self.inner.lock(path, wait)
 
+    def writable(self, path: str) -> bool:
+        return self.inner.writable(path)
+
     # writes are counted and may fail
     def symlink(self, text: str, path: str) -> None:
         self._mutate("symlink", path)
@@ -124,6 +128,11 @@ class FaultyFileSystem:
     def chmod(self, path: str, mode: int) -> None:
         self._mutate("chmod", path)
         self.inner.chmod(path, mode)
+        self._after()
+
+    def append(self, path: str, data: bytes, sync: bool) -> None:
+        self._mutate("append", path)
+        self.inner.append(path, data, sync)
         self._after()
 
     def write_atomic(self, path: str, data: bytes) -> None:

@@ -80,6 +80,20 @@ class LocalFileSystem:
             raise
         _fsync_dir(directory)
 
+    def append(self, path: str, data: bytes, sync: bool) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, data)
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def writable(self, path: str) -> bool:
+        return os.access(
+            path, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids
+        )
+
     @contextlib.contextmanager
     def lock(self, path: str, wait: bool) -> Iterator[None]:
         """Hold an exclusive flock on `path` (the target directory) while inside."""

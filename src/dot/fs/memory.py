@@ -107,27 +107,30 @@ class MemoryFileSystem:
         if not path.startswith("/"):
             raise ValueError(f"memory filesystem needs absolute paths: {path!r}")
         node = self._root
-        real = "/"
+        real = ""
         parts = [p for p in path.split("/") if p and p != "."]
+        last = len(parts) - 1
         for index, part in enumerate(parts):
             if part == "..":
-                real = posixpath.dirname(real) or "/"
-                node, real = self._walk(real, True, depth)
+                real = real.rpartition("/")[0]
+                node, real = self._walk(real or "/", True, depth)
+                real = "" if real == "/" else real
                 continue
-            if not node.is_dir:
+            if not stat_module.S_ISDIR(node.mode):
                 raise _err(errno.ENOTDIR, path)
             child = node.children.get(part)
             if child is None:
                 raise _err(errno.ENOENT, path)
-            child_path = posixpath.join(real, part)
-            last = index == len(parts) - 1
-            if child.is_link and (follow_last or not last):
+            child_path = f"{real}/{part}"
+            if stat_module.S_ISLNK(child.mode) and (follow_last or index != last):
                 if depth > _MAX_LINKS:
                     raise _err(errno.ELOOP, path)
-                target = posixpath.join(real, child.text)
+                text = child.text
+                target = text if text.startswith("/") else f"{real}/{text}"
                 child, child_path = self._walk(target, True, depth + 1)
+                child_path = "" if child_path == "/" else child_path
             node, real = child, child_path
-        return node, real
+        return node, real or "/"
 
     def _parent(self, path: str) -> tuple[_Node, str]:
         head, name = posixpath.split(path.rstrip("/"))
@@ -274,6 +277,28 @@ class MemoryFileSystem:
             directory.children[name] = self._new(stat_module.S_IFREG | 0o644, data=data)
             directory.mtime_ns = self._tick()
 
+    def append(self, path: str, data: bytes, sync: bool) -> None:
+        with self._lock:
+            directory, name = self._parent(path)
+            existing = directory.children.get(name)
+            if existing is None:
+                self._writable(directory, path)
+                directory.children[name] = self._new(stat_module.S_IFREG | 0o644, data=data)
+                directory.mtime_ns = self._tick()
+            elif existing.is_dir:
+                raise _err(errno.EISDIR, path)
+            else:
+                existing.data += data
+                existing.mtime_ns = self._tick()
+
+    def writable(self, path: str) -> bool:
+        with self._lock:
+            try:
+                node, _ = self._walk(path, True)
+            except OSError:
+                return False
+            return bool(node.mode & 0o200)
+
     @contextlib.contextmanager
     def lock(self, path: str, wait: bool) -> Iterator[None]:
         with self._lock:
@@ -323,6 +348,21 @@ class MemoryFileSystem:
         with self._lock:
             directory, name = self._parent(path)
             directory.children[name] = self._new(stat_module.S_IFIFO | 0o644)
+
+    def clone(self) -> MemoryFileSystem:
+        """An independent copy of the whole filesystem (cheaper than rebuilding it)."""
+
+        def copy(node: _Node) -> _Node:
+            twin = _Node(node.mode, node.ino, node.mtime_ns, node.data, node.text)
+            twin.children = {name: copy(child) for name, child in node.children.items()}
+            return twin
+
+        with self._lock:
+            other = MemoryFileSystem()
+            other._root = copy(self._root)
+            other._ino = self._ino
+            other._clock = self._clock
+            return other
 
     def exists(self, path: str) -> bool:
         """True when something (even a dangling link) is at `path`."""

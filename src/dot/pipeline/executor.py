@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import posixpath
+import signal
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -59,7 +61,8 @@ class Done:
 class Journal(Protocol):
     """Receives every completed operation, in completion order."""
 
-    def record(self, done: Done) -> None: ...
+    def record(self, op: Operation) -> None: ...
+    def flush(self) -> None: ...
 
 
 @dataclass
@@ -135,6 +138,8 @@ class Executor:
         self.trash = trash
         self.journal = journal
         self.progress = progress
+        self._verified: set[str] = set()
+        self._verify_lock = threading.Lock()
 
     def run(self, levels: Levels) -> Transaction:
         """Execute everything or nothing; on failure raise after rolling back."""
@@ -150,12 +155,22 @@ class Executor:
         try:
             for level in levels.levels:
                 self._level(list(level), tx)
+                if self.journal is not None:
+                    self.journal.flush()
         except KeyboardInterrupt:
-            problems = tx.rollback()
+            with signals_blocked():
+                problems = tx.rollback()
             raise Interrupted(_rolled_back("interrupted", problems)) from None
         except _OpFailed as failure:
-            problems = tx.rollback()
+            with signals_blocked():
+                problems = tx.rollback()
             raise _describe(failure, problems) from None
+        except OSError as exc:  # the journal could not be written
+            with signals_blocked():
+                problems = tx.rollback()
+            raise ExecutionError(
+                _rolled_back(f"could not write the journal: {exc}", problems)
+            ) from None
         tx.stats.operations = len(tx.done)
         tx.stats.workers = self._workers
         tx.stats.seconds = time.perf_counter() - started
@@ -168,7 +183,7 @@ class Executor:
                 tx.stats.parallel_levels += 1
                 self._parallel(ops[index:], tx, self._workers)
                 return
-            self._record(tx, _do(self.fs, self.layout, ops[index], self.trash))
+            self._record(tx, self._do(ops[index]))
             index += 1
             if self._undecided and len(tx.done) >= PROBE_SIZE:
                 self._undecided = False
@@ -178,9 +193,7 @@ class Executor:
 
     def _parallel(self, level: Sequence[Operation], tx: Transaction, workers: int) -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dot-exec") as pool:
-            futures: list[Future[Done]] = [
-                pool.submit(_do, self.fs, self.layout, op, self.trash) for op in level
-            ]
+            futures: list[Future[Done]] = [pool.submit(self._do, op) for op in level]
             try:
                 finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
             except KeyboardInterrupt:
@@ -211,12 +224,70 @@ class Executor:
                 raise exc
         return failure
 
+    def _do(self, op: Operation) -> Done:
+        if not op.path.startswith("/"):
+            try:
+                self._check_parents(op.path.rpartition("/")[0])
+            except OSError as exc:
+                raise _OpFailed(op, exc, self.layout.abs(op.path)) from exc
+        return _do(self.fs, self.layout, op, self.trash)
+
+    def _check_parents(self, rel: str) -> None:
+        """Refuse to work below anything but real directories (checked once each).
+
+        Planning saw real directories; if one was swapped for a symlink since (by
+        another program), writing through it could land anywhere, even in the
+        package directory.
+        """
+        if not rel or rel in self._verified:
+            return
+        self._check_parents(rel.rpartition("/")[0])
+        mode = self.fs.lstat(self.layout.abs(rel)).st_mode
+        if kind_of_mode(mode) is not Kind.DIR:
+            raise OSError(
+                errno.ENOTDIR, f"{rel} is no longer a real directory (changed since planning)"
+            )
+        with self._verify_lock:
+            self._verified.add(rel)
+
     def _record(self, tx: Transaction, done: Done) -> None:
         tx.done.append(done)
         if self.journal is not None:
-            self.journal.record(done)
+            self.journal.record(done.op)
         if self.progress is not None:
             self.progress(1)
+
+
+@contextlib.contextmanager
+def interrupts_as_keyboard() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while inside, so both roll back cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while inside (a rollback must not be cut short)."""
+    wanted = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _OpFailed(Exception):

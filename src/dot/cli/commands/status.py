@@ -67,6 +67,7 @@ def register(group: click.Group, with_session: Decorator) -> None:
 
 
 def _show(session, result, text, table, as_json) -> None:  # type: ignore[no-untyped-def]
+    session.close()
     fmt = session.options.format
     if session.json:
         session.terminal.emit_json(as_json(result))

@@ -1,0 +1,375 @@
+"""The write-ahead journal: a run's plan on disk before its first write.
+
+Layout: one JSON object per line. The first line is the header (the run id, the
+paths involved and every planned operation); it is fsync'd before anything in the
+target changes. Completed operations are appended in batches, fsync'd at level
+boundaries. After the manifest is written the journal is removed.
+
+Recovery does not trust the tail of the journal: it inspects the filesystem for
+each planned operation, newest first, and undoes the ones that happened. If the
+manifest on disk already carries the run's id, the run had committed and is
+completed instead (its trash is dropped). The journal is untrusted input: every
+field is validated, and a damaged journal is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dot.errors import DotError
+from dot.fs.port import FileSystem, kind_at
+from dot.model import (
+    Adopt,
+    Backup,
+    CopyBack,
+    Delete,
+    Kind,
+    Link,
+    Mkdir,
+    Operation,
+    Restore,
+    Rmdir,
+    Take,
+    Unlink,
+    verb,
+)
+from dot.paths import Layout
+
+JOURNAL_NAME = ".dot-journal"
+VERSION = 1
+BATCH = 256
+
+
+class JournalError(DotError):
+    """The journal of an interrupted run cannot be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a run recorded before its first write."""
+
+    run: str
+    command: str
+    dir: str
+    target: str
+    trash: str
+    backups: str  # this run's backup directory
+    made: tuple[str, ...]  # state roots (backup dir, trash dir) that did not exist before
+    operations: tuple[Operation, ...]
+
+
+# --- encoding ------------------------------------------------------------------
+
+_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "link": (Link, ("path", "text", "package", "source", "kind")),
+    "unlink": (Unlink, ("path", "text", "package")),
+    "mkdir": (Mkdir, ("path", "package")),
+    "rmdir": (Rmdir, ("path",)),
+    "backup": (Backup, ("path", "dest", "package", "existing")),
+    "delete": (Delete, ("path", "existing")),
+    "adopt": (Adopt, ("path", "package", "source", "stash")),
+    "move": (Take, ("path", "package", "source", "dest")),
+    "restore": (Restore, ("path", "backup", "package", "root")),
+    "copy": (CopyBack, ("path", "package", "source")),
+}
+
+
+def encode(op: Operation) -> dict[str, Any]:
+    """An operation as a JSON object."""
+    name = verb(op)
+    _, names = _FIELDS[name]
+    doc: dict[str, Any] = {"op": name}
+    for field_name in names:
+        value = getattr(op, field_name)
+        doc[field_name] = value.value if isinstance(value, Kind) else value
+    return doc
+
+
+def decode(doc: object, where: str) -> Operation:
+    """An operation from its JSON object; anything odd is a JournalError."""
+    if not isinstance(doc, dict) or doc.get("op") not in _FIELDS:
+        raise JournalError(f"journal {where} holds an unknown operation")
+    cls, names = _FIELDS[doc["op"]]
+    values: list[Any] = []
+    for field_name in names:
+        value = doc.get(field_name)
+        if field_name in ("kind", "existing"):
+            if value not in {k.value for k in Kind}:
+                raise JournalError(f"journal {where} holds a bad kind {value!r}")
+            value = Kind(value)
+        elif field_name == "package" and value is None and cls in (Unlink, Mkdir):
+            pass
+        elif not isinstance(value, str) or "\0" in value:
+            raise JournalError(f"journal {where} holds a bad {field_name} {value!r}")
+        values.append(value)
+    op: Operation = cls(*values)
+    _check_path(op.path, where)
+    return op
+
+
+def _check_path(path: str, where: str) -> None:
+    if path.startswith("/"):
+        if posixpath.normpath(path) != path:
+            raise JournalError(f"journal {where} holds an unclean path {path!r}")
+        return
+    if not path or posixpath.normpath(path) != path or path == ".." or path.startswith("../"):
+        raise JournalError(f"journal {where} holds a path outside the target: {path!r}")
+
+
+# --- writing -------------------------------------------------------------------
+
+
+class Journal:
+    """Appends a run's progress to its journal file through the FS port."""
+
+    def __init__(self, fs: FileSystem, path: str) -> None:
+        self.fs = fs
+        self.path = path
+        self._pending: list[str] = []
+        self._index: dict[Operation, int] = {}
+
+    def begin(self, header: Header) -> None:
+        """Write and fsync the header: from here on, recovery is possible."""
+        doc = {
+            "journal": VERSION,
+            "run": header.run,
+            "command": header.command,
+            "dir": header.dir,
+            "target": header.target,
+            "trash": header.trash,
+            "backups": header.backups,
+            "made": list(header.made),
+            "operations": [encode(op) for op in header.operations],
+        }
+        self._index = {op: i for i, op in enumerate(header.operations)}
+        data = json.dumps(doc, separators=(",", ":")) + "\n"
+        self.fs.append(self.path, data.encode(), sync=True)
+
+    def record(self, op: Operation) -> None:
+        """Note a completed operation (written in batches)."""
+        self._pending.append(f'{{"done":{self._index.get(op, -1)}}}\n')
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending records and fsync (called at level boundaries)."""
+        if self._pending:
+            data = "".join(self._pending).encode()
+            self._pending.clear()
+            self.fs.append(self.path, data, sync=True)
+
+    def finish(self) -> None:
+        """The run is committed: the journal is no longer needed."""
+        self._pending.clear()
+        self.fs.unlink(self.path)
+
+
+# --- reading and recovery ------------------------------------------------------
+
+
+def read(fs: FileSystem, path: str) -> Header | None:
+    """The header of the journal at `path`; None when there is none (or it is empty)."""
+    try:
+        data = fs.read_bytes(path)
+    except FileNotFoundError:
+        return None
+    first, newline, _ = data.partition(b"\n")
+    if not newline:
+        # The header never reached the disk in full, so no operation ran.
+        return Header("", "", "", "", "", "", (), ())
+    try:
+        doc = json.loads(first.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise JournalError(f"journal {path} is damaged; check the target, then remove it") from None
+    return _header(doc, path)
+
+
+def _header(doc: object, where: str) -> Header:
+    if not isinstance(doc, dict) or doc.get("journal") != VERSION:
+        raise JournalError(f"journal {where} has an unknown format")
+    texts = {}
+    for key in ("run", "command", "dir", "target", "trash", "backups"):
+        value = doc.get(key)
+        if not isinstance(value, str):
+            raise JournalError(f"journal {where} has a bad {key}")
+        texts[key] = value
+    made = doc.get("made")
+    ops = doc.get("operations")
+    if not isinstance(made, list) or not all(isinstance(m, str) for m in made):
+        raise JournalError(f"journal {where} has a bad list of made directories")
+    if not isinstance(ops, list):
+        raise JournalError(f"journal {where} has no operations")
+    return Header(
+        texts["run"],
+        texts["command"],
+        texts["dir"],
+        texts["target"],
+        texts["trash"],
+        texts["backups"],
+        tuple(made),
+        tuple(decode(op, where) for op in ops),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What recovering an interrupted run did."""
+
+    run: str
+    command: str
+    completed: bool  # True: the run had committed and was finished instead
+    undone: int
+    problems: tuple[str, ...]
+
+    def describe(self) -> str:
+        what = (
+            f"an interrupted '{self.command}' run ({self.run})"
+            if self.run
+            else "an interrupted run"
+        )
+        if self.completed:
+            return f"found {what} that had committed: finished it"
+        done = f"rolled it back ({self.undone} operations undone)"
+        if self.problems:
+            done += "; could not undo: " + "; ".join(self.problems)
+        return f"found {what}: {done}"
+
+
+def recover(fs: FileSystem, path: str, header: Header, layout: Layout, committed: bool) -> Recovery:
+    """Finish (when `committed`) or roll back the run whose journal is at `path`."""
+    if header.run and (header.dir, header.target) != (layout.dir, layout.target):
+        raise JournalError(
+            f"journal {path} belongs to {header.dir} -> {header.target}; "
+            "run dot with those directories to recover it"
+        )
+    if committed or not header.operations:
+        _drop(fs, header.trash)
+        fs.unlink(path)
+        return Recovery(header.run, header.command, committed, 0, ())
+    undone, problems = _roll_back(fs, layout, header.operations, header.trash)
+    for root in (header.trash, header.backups, f"{header.backups}-adopted"):
+        if root:
+            _prune_tree(fs, root)
+    for root in sorted(header.made, key=len, reverse=True):
+        _rmdir(fs, root)
+    if not problems:
+        fs.unlink(path)
+    return Recovery(header.run, header.command, False, undone, tuple(problems))
+
+
+def _roll_back(
+    fs: FileSystem, layout: Layout, operations: Sequence[Operation], trash: str
+) -> tuple[int, list[str]]:
+    undone = 0
+    problems: list[str] = []
+    for op in reversed(operations):
+        try:
+            if _undo_if_done(fs, layout, op, trash):
+                undone += 1
+        except OSError as exc:
+            problems.append(f"{verb(op)} {op.path}: {exc.strerror or exc}")
+    return undone, problems
+
+
+def _text(fs: FileSystem, path: str) -> str | None:
+    try:
+        return fs.readlink(path)
+    except OSError:
+        return None
+
+
+def _undo_if_done(fs: FileSystem, layout: Layout, op: Operation, trash: str) -> bool:
+    """Undo `op` if the filesystem shows it happened; True when something was undone."""
+    path = layout.abs(op.path)
+    here = kind_at(fs, path)
+    match op:
+        case Link(text=text):
+            if here is Kind.LINK and _text(fs, path) == text:
+                fs.unlink(path)
+                return True
+        case Unlink(text=text):
+            if here is Kind.MISSING and kind_at(fs, posixpath.dirname(path)) is Kind.DIR:
+                fs.symlink(text, path)
+                return True
+        case Mkdir():
+            if here is Kind.DIR and not list(fs.scandir(path)):
+                fs.rmdir(path)
+                return True
+        case Rmdir():
+            if here is Kind.MISSING:
+                fs.mkdir(path)
+                return True
+        case Backup(dest=dest):
+            if kind_at(fs, dest) is not Kind.MISSING and here is Kind.MISSING:
+                fs.rename(dest, path)
+                return True
+        case Delete():
+            aside = f"{trash}/{op.path}"
+            if trash and kind_at(fs, aside) is not Kind.MISSING and here is Kind.MISSING:
+                fs.rename(aside, path)
+                return True
+        case Take(dest=dest):
+            if kind_at(fs, dest) is not Kind.MISSING and here is Kind.MISSING:
+                fs.rename(dest, path)
+                return True
+        case Adopt(package=package, source=source, stash=stash):
+            inside = layout.source_abs(package, source)
+            if kind_at(fs, stash) is Kind.MISSING:
+                return False
+            if here is Kind.MISSING and kind_at(fs, inside) is not Kind.MISSING:
+                fs.rename(inside, path)
+            if kind_at(fs, inside) is Kind.MISSING:
+                fs.rename(stash, inside)
+            return True
+        case Restore(backup=backup):
+            if here is not Kind.MISSING and kind_at(fs, backup) is Kind.MISSING:
+                _makedirs(fs, posixpath.dirname(backup))
+                fs.rename(path, backup)
+                return True
+        case CopyBack():
+            if here is not Kind.MISSING:
+                _remove(fs, path)
+                return True
+    return False
+
+
+def _makedirs(fs: FileSystem, path: str) -> None:
+    if kind_at(fs, path) is Kind.DIR:
+        return
+    _makedirs(fs, posixpath.dirname(path))
+    fs.mkdir(path)
+
+
+def _remove(fs: FileSystem, path: str) -> None:
+    if kind_at(fs, path) is Kind.DIR:
+        for entry in list(fs.scandir(path)):
+            _remove(fs, entry.path)
+        fs.rmdir(path)
+    else:
+        fs.unlink(path)
+
+
+def _rmdir(fs: FileSystem, path: str) -> None:
+    with contextlib.suppress(OSError):
+        fs.rmdir(path)
+
+
+def _prune_tree(fs: FileSystem, root: str) -> None:
+    """Remove empty directories at and below `root`, deepest first."""
+    if kind_at(fs, root) is not Kind.DIR:
+        return
+    for entry in list(fs.scandir(root)):
+        if kind_at(fs, entry.path) is Kind.DIR:
+            _prune_tree(fs, entry.path)
+    _rmdir(fs, root)
+
+
+def _drop(fs: FileSystem, trash: str) -> None:
+    if trash and kind_at(fs, trash) is Kind.DIR:
+        _remove(fs, trash)
+        _rmdir(fs, posixpath.dirname(trash))
