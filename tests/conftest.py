@@ -39,6 +39,8 @@ def _no_writes_outside_tmp(
 
     def guard(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("dir_fd") is not None or kwargs.get("src_dir_fd") is not None:
+                return original(*args, **kwargs)  # relative to an open directory: rmtree's
             if name in ("rename", "replace"):
                 paths = args[:2]
             elif name == "symlink":

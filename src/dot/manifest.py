@@ -128,6 +128,7 @@ def apply(
     claims: Iterable[Claim],
     updates: Mapping[str, PackageRecord],
     removed: Iterable[str] = (),
+    kept: Iterable[tuple[str, str]] = (),
 ) -> Manifest:
     """The manifest after `operations` ran, `claims` were accepted and records replaced.
 
@@ -179,6 +180,9 @@ def apply(
                 adopted[pkg].discard(path)
             case Mkdir() | Restore() | CopyBack():
                 pass
+    for path, package in kept:  # empty package directories the package keeps
+        if package in dirs:
+            dirs[package].add(path)
     for claim in claims:
         drop_link(claim.path)
         if claim.package in links:

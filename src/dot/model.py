@@ -188,6 +188,7 @@ class Draft:
     claims: tuple[Claim, ...]
     conflicts: tuple[Conflict, ...]
     notes: tuple[str, ...] = ()
+    kept: tuple[tuple[str, str], ...] = ()  # (path, package): empty package directories
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,7 @@ class Plan:
     skipped: tuple[Conflict, ...] = ()
     resolved: tuple[Conflict, ...] = ()
     notes: tuple[str, ...] = ()
+    kept: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:

@@ -239,17 +239,13 @@ class Dot:
             backup_root=layout.abs(BACKUP_DIR_NAME),
         )
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
-        full = Plan(
-            (*pre, *resolved.operations),
-            resolved.claims,
-            resolved.skipped,
-            resolved.resolved,
-            resolved.notes,
-        )
+        full = replace(resolved, operations=(*pre, *resolved.operations))
         updates = self._records(ctx, [name], full, trees={name: tree})
         if name not in ctx.manifest.packages:
             updates[name] = replace(updates[name], source="adopted")
-        new_manifest = manifest_io.apply(ctx.manifest, full.operations, full.claims, updates)
+        new_manifest = manifest_io.apply(
+            ctx.manifest, full.operations, full.claims, updates, kept=full.kept
+        )
         levels = order(full.operations)
         workers, written = 1, False
         if not self.config.dry_run:
@@ -421,7 +417,12 @@ class Dot:
         updates = self._records(ctx, fix.remanage, plan_)
         updates.update(fresh)
         new_manifest = manifest_io.apply(
-            ctx.manifest, plan_.operations, plan_.claims, updates, removed=fix.unmanage
+            ctx.manifest,
+            plan_.operations,
+            plan_.claims,
+            updates,
+            removed=fix.unmanage,
+            kept=resolved.kept,
         )
         levels = order(plan_.operations)
         written, workers = False, 1
@@ -557,6 +558,9 @@ class Dot:
             journal = Journal(self.fs, self._journal_path(ctx))
             try:
                 journal.begin(self._header(ctx, levels, trash))
+            except KeyboardInterrupt:
+                self._forget(journal)
+                raise
             except OSError as exc:
                 self._forget(journal)
                 message = f"could not write the journal {journal.path}: {exc.strerror or exc}"
@@ -571,18 +575,17 @@ class Dot:
             journal=journal,
             progress=self.progress,
         )
-        with interrupts_as_keyboard():
-            try:
-                tx = executor.run(levels)
-            except DotError:
-                self._forget(journal)  # rolled back in full: nothing to recover
+        tx = executor.begin()
+        try:
+            executor.run(levels, tx)
+            new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
+            if changed_manifest:
+                manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
+        except (DotError, OSError, KeyboardInterrupt) as exc:
+            if tx.rolled_back:  # the executor already undid everything
+                self._forget(journal)
                 raise
-            try:
-                new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
-                if changed_manifest:
-                    manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
-            except (DotError, OSError, KeyboardInterrupt) as exc:
-                self._fail_after_execution(tx, journal, exc)
+            self._fail_after_execution(tx, journal, exc)
         tx.commit()
         self._forget(journal)
         return tx.stats.workers, changed_manifest
@@ -777,9 +780,12 @@ class Dot:
     def _changing(self) -> Iterator[None]:
         """Hold the target's lock; first finish or roll back any interrupted run."""
         layout = self._layout()
-        with self.fs.lock(layout.target, self.config.wait):
+        with interrupts_as_keyboard(), self.fs.lock(layout.target, self.config.wait):
             self._recover(layout)
-            yield
+            try:
+                yield
+            except KeyboardInterrupt:  # before execution began: nothing to undo
+                raise Interrupted("interrupted before any change; nothing was changed") from None
 
     def _journal_path(self, ctx: _Context) -> str:
         return self._journal_at(ctx.layout)
@@ -863,10 +869,17 @@ class Dot:
     ) -> Manifest:
         if action is Action.UNMANAGE:
             return manifest_io.apply(
-                ctx.manifest, resolved.operations, resolved.claims, {}, removed=packages
+                ctx.manifest,
+                resolved.operations,
+                resolved.claims,
+                {},
+                removed=packages,
+                kept=resolved.kept,
             )
         updates = self._records(ctx, packages, resolved)
-        return manifest_io.apply(ctx.manifest, resolved.operations, resolved.claims, updates)
+        return manifest_io.apply(
+            ctx.manifest, resolved.operations, resolved.claims, updates, kept=resolved.kept
+        )
 
     def _records(
         self,

@@ -136,7 +136,11 @@ def render_run(result: RunResult, term: Terminal) -> None:
 
 def summary_line(result: RunResult) -> str:
     """The one-line summary of a run."""
-    names = " ".join(result.packages)
+    names = (
+        " ".join(result.packages)
+        if len(result.packages) <= 5
+        else (f"{len(result.packages)} packages")
+    )
     head = f"{result.command} {names}".strip()
     counts = counts_phrase(result.summary.counts)
     total = len(result.operations)

@@ -84,6 +84,7 @@ class Transaction:
     trash: str
     done: list[Done] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    rolled_back: bool = False
 
     def rollback(self) -> list[str]:
         """Undo every completed operation, newest first; return what could not be undone."""
@@ -100,6 +101,7 @@ class Transaction:
                 self.fs.rmdir(directory)
         self._drop_trash()
         self.done.clear()
+        self.rolled_back = not problems
         return problems
 
     def commit(self) -> None:
@@ -141,9 +143,17 @@ class Executor:
         self._verified: set[str] = set()
         self._verify_lock = threading.Lock()
 
-    def run(self, levels: Levels) -> Transaction:
-        """Execute everything or nothing; on failure raise after rolling back."""
-        tx = Transaction(self.fs, self.layout, self.trash)
+    def begin(self) -> Transaction:
+        """A new, empty transaction to run levels in."""
+        return Transaction(self.fs, self.layout, self.trash)
+
+    def run(self, levels: Levels, tx: Transaction | None = None) -> Transaction:
+        """Execute everything or nothing; on failure raise after rolling back.
+
+        Passing the transaction in lets a caller that is interrupted at any moment
+        still reach what was done.
+        """
+        tx = tx if tx is not None else self.begin()
         started = time.perf_counter()
         self._started = started
         # Explicit --jobs: threads for big plans only. Auto: start sequential and

@@ -164,6 +164,8 @@ class _Planner:
         self.protected = protected
         self.created: set[str] = set(manifest.dirs)
         self.managed: set[str] = set()  # packages this run installs or updates
+        self.leaving: set[str] = set()  # packages this run removes
+        self.kept: dict[str, str] = {}  # empty package directories, by the package they keep
         self.conflicts: list[Conflict] = []
         self.notes: list[str] = []
 
@@ -194,6 +196,10 @@ class _Planner:
             self._contents(package, tree, "", "")
 
     def _contents(self, package: str, entry: Entry, source: str, path: str) -> None:
+        if path and not entry.children:
+            # An empty package directory kept as a real directory: remember it, so
+            # removing another package never removes it from under this one.
+            self.kept[path] = package
         for child in entry.included():
             name = translate_name(child.name, self.options.dotfiles)
             self._node(package, child, join(source, child.name), join(path, name))
@@ -331,18 +337,22 @@ class _Planner:
     # --- unmanage ------------------------------------------------------------
 
     def unmanage(self, package: str, restore: bool = True) -> None:
+        self.leaving.add(package)
         record = self.manifest.packages.get(package)
         candidates: dict[str, None] = dict.fromkeys(record.links if record else ())
+        # Every directory of the package that is a real directory in the target may
+        # end up empty (an empty package directory holds no link to remove).
+        affected: set[str] = set(record.dirs if record else ())
         tree = self.sources.tree(package)
         if tree is not None:
             root = self.root_of(package)
             if root:
                 candidates[root] = None
                 if self.view.get(root).kind is Kind.DIR:
-                    self._collect(package, tree, root, candidates)
+                    affected.add(root)
+                    self._collect(package, tree, root, candidates, affected)
             else:
-                self._collect(package, tree, "", candidates)
-        affected: set[str] = set()
+                self._collect(package, tree, "", candidates, affected)
         for path in candidates:
             current = self.view.get(path)
             if current.kind is not Kind.LINK:
@@ -355,7 +365,9 @@ class _Planner:
             self._restore(package)
         self._tidy(affected)
 
-    def _collect(self, package: str, entry: Entry, path: str, into: dict[str, None]) -> None:
+    def _collect(
+        self, package: str, entry: Entry, path: str, into: dict[str, None], dirs: set[str]
+    ) -> None:
         """Paths to examine: the package's entries, and every link in the dirs visited."""
         for name, kind in (
             self.view.base.children(path).items() if path not in self.view.fresh else ()
@@ -366,7 +378,8 @@ class _Planner:
             sub = join(path, translate_name(child.name, self.options.dotfiles))
             into[sub] = None
             if child.kind is Kind.DIR and self.view.get(sub).kind is Kind.DIR:
-                self._collect(package, child, sub, into)
+                dirs.add(sub)
+                self._collect(package, child, sub, into, dirs)
 
     def _restore(self, package: str) -> None:
         record = self.manifest.packages[package]
@@ -403,6 +416,8 @@ class _Planner:
                 continue
             names = self.view.names(path)
             if not names:
+                if self._kept_by_another(path):
+                    continue  # an installed package's own empty directory
                 self.view.remove(path)
             else:
                 fold = self._fold_candidate(path, names)
@@ -419,6 +434,15 @@ class _Planner:
             if up:
                 seen.discard(up)
                 heapq.heappush(heap, (-up.count("/"), up))
+
+    def _kept_by_another(self, path: str) -> bool:
+        """True when a package that stays installed has an empty directory here."""
+        if path in self.kept:
+            return True
+        return any(
+            path in record.dirs and name not in self.leaving
+            for name, record in self.manifest.packages.items()
+        )
 
     def _fold_candidate(self, path: str, names: Sequence[str]) -> tuple[str, str] | None:
         """(package, source dir) when every entry is a link into one package directory."""
@@ -504,7 +528,13 @@ class _Planner:
                 ops.append(Mkdir(path, view.creator.get(path)))
             elif final is _RESTORED:
                 ops.append(view.restores[path])
-        return Draft(tuple(ops), tuple(claims), tuple(self.conflicts), tuple(self.notes))
+        kept = tuple(
+            (path, package)
+            for path, package in sorted(self.kept.items())
+            if package not in self.leaving or package in self.managed
+            if self.view.get(path).kind is Kind.DIR
+        )
+        return Draft(tuple(ops), tuple(claims), tuple(self.conflicts), tuple(self.notes), kept)
 
 
 def plan(

@@ -60,7 +60,12 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
     resolved = tuple(
         c for c in draft.conflicts if not c.in_run and replacement.get(c.path) is not None
     )
-    return Plan(tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes)
+    kept = tuple(
+        (path, package)
+        for path, package in draft.kept
+        if not any(is_within(path, gone) for gone in dropped)
+    )
+    return Plan(tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes, kept)
 
 
 def _remedy(conflict: Conflict, policy: Policy, backup_dir: str) -> Operation | None:
