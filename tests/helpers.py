@@ -98,7 +98,7 @@ def tree(spec: Mapping[str, Any], *, dotfiles: bool = True) -> Entry:
 
 def _fill(node: Entry, spec: Mapping[str, Any], dotfiles: bool) -> None:
     clean = True
-    for raw, value in spec.items():
+    for raw, value in sorted(spec.items(), key=lambda item: item[0].rstrip("!")):
         ignored = raw.endswith("!")
         name = raw.rstrip("!")
         if isinstance(value, Mapping):

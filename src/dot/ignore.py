@@ -9,6 +9,7 @@ matching pattern decides, as in gitignore.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -65,15 +66,22 @@ class _Rule:
 class IgnoreRules:
     """A compiled, ordered set of rules; `ignored(rel, is_dir)` is the main query."""
 
-    __slots__ = ("_groups", "digest", "patterns")
+    __slots__ = ("_groups", "_single", "digest", "patterns")
 
     def __init__(self, groups: Sequence[_Rule], patterns: tuple[str, ...]) -> None:
         self._groups = tuple(groups)
         self.patterns = patterns
         self.digest = hashlib.sha256("\n".join(patterns).encode()).hexdigest()[:16]
+        only = self._groups[0] if len(self._groups) == 1 else None
+        self._single = (
+            only.regex if only is not None and only.how == _GIT and only.include else None
+        )
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         """True when the package-relative path `rel` is excluded."""
+        single = self._single
+        if single is not None:  # the common case: one merged gitignore regex
+            return single.match(rel + "/" if is_dir else rel) is not None
         rule = self._decider(rel, is_dir)
         return rule is not None and rule.include
 
@@ -112,25 +120,9 @@ class RuleBuilder:
 
         `numbered` sources are files, whose line numbers appear in messages.
         """
-        import pathspec  # deferred: only commands that scan packages pay for it
-
-        for number, raw in enumerate(lines, 1):
-            line = raw.rstrip("\n\r")
-            if not line.strip() or line.startswith("#"):
-                continue
-            text = "!" + line if negate and not line.startswith("!") else line
-            where = f"{source}:{number}" if numbered else source
-            try:
-                spec = pathspec.GitIgnoreSpec.from_lines([text])
-            except Exception as exc:  # pathspec raises several types for bad patterns
-                raise InvalidPattern(f"bad ignore pattern {line!r} in {where}: {exc}") from None
-            for pattern in spec.patterns:
-                regex = getattr(pattern, "regex", None)
-                include = getattr(pattern, "include", None)
-                if regex is None or include is None:
-                    continue
-                self._rules.append(_Rule(regex, bool(include), _GIT, f"{where}: {line}"))
-                self._texts.append(text)
+        rules, texts = _compile_gitignore(tuple(lines), source, negate, numbered)
+        self._rules.extend(rules)
+        self._texts.extend(texts)
 
     def stow_regexes(self, lines: Iterable[str], source: str) -> None:
         """Add GNU Stow ignore-file regexes (basename, or full path when with a '/')."""
@@ -167,13 +159,26 @@ class RuleBuilder:
     def build(self) -> IgnoreRules:
         """Merge runs of gitignore rules with the same polarity into one regex each."""
         merged: list[_Rule] = []
+        run: list[_Rule] = []
+
+        def flush() -> None:
+            if len(run) == 1:
+                merged.append(run[0])
+            elif run:
+                regex = _alternation(tuple(r.regex.pattern for r in run))
+                merged.append(_Rule(regex, run[0].include, _GIT, ""))
+            run.clear()
+
         for rule in self._rules:
-            last = merged[-1] if merged else None
-            if last is not None and last.how == rule.how == _GIT and last.include == rule.include:
-                pattern = f"(?:{_unnamed(last.regex.pattern)})|(?:{_unnamed(rule.regex.pattern)})"
-                merged[-1] = _Rule(re.compile(pattern), rule.include, _GIT, "")
-            else:
+            if rule.how != _GIT:
+                flush()
                 merged.append(rule)
+            elif run and run[-1].include != rule.include:
+                flush()
+                run.append(rule)
+            else:
+                run.append(rule)
+        flush()
         if any(not rule.source for rule in merged):
             # Keep per-pattern sources available for `why` by falling back to the
             # unmerged list when asked; the merged list answers `ignored` quickly.
@@ -192,6 +197,40 @@ class _ExplainedRules(IgnoreRules):
 
     def why(self, rel: str, is_dir: bool) -> str:
         return self._detail.why(rel, is_dir)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_gitignore(
+    lines: tuple[str, ...], source: str, negate: bool, numbered: bool
+) -> tuple[tuple[_Rule, ...], tuple[str, ...]]:
+    """Compile gitignore lines once per process (every package shares the defaults)."""
+    import pathspec  # deferred: only commands that scan packages pay for it
+
+    rules: list[_Rule] = []
+    texts: list[str] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip("\n\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        text = "!" + line if negate and not line.startswith("!") else line
+        where = f"{source}:{number}" if numbered else source
+        try:
+            spec = pathspec.GitIgnoreSpec.from_lines([text])
+        except Exception as exc:  # pathspec raises several types for bad patterns
+            raise InvalidPattern(f"bad ignore pattern {line!r} in {where}: {exc}") from None
+        for pattern in spec.patterns:
+            regex = getattr(pattern, "regex", None)
+            include = getattr(pattern, "include", None)
+            if regex is None or include is None:
+                continue
+            rules.append(_Rule(regex, bool(include), _GIT, f"{where}: {line}"))
+            texts.append(text)
+    return tuple(rules), tuple(texts)
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{_unnamed(p)})" for p in patterns))
 
 
 def _unnamed(pattern: str) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from dot.errors import ManifestError, PermissionDenied
 from dot.fs.port import FileSystem
@@ -38,17 +39,19 @@ DEFAULT_NAME = ".dot-manifest.json"
 REBUILD_HINT = "`dot doctor --fix` rebuilds it from the links on disk and keeps this file aside"
 
 
-@dataclass(frozen=True, slots=True)
-class LinkRecord:
-    """A link dot made (or recognised): its text, its source and what it stands for."""
+class LinkRecord(NamedTuple):
+    """A link dot made (or recognised): its text, its source and what it stands for.
+
+    A NamedTuple, not a dataclass: manifests hold tens of thousands of these, and
+    tuples are cheaper to make and to compare.
+    """
 
     text: str
     source: str
     kind: Kind
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     """A package file's stat fingerprint and, when computed, its SHA-256."""
 
     size: int
@@ -58,7 +61,7 @@ class FileRecord:
     sha256: str | None = None
 
     def same_stat(self, other: tuple[int, int, int, int]) -> bool:
-        return (self.size, self.mtime_ns, self.ino, self.mode) == other
+        return self[:4] == other
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,16 +146,23 @@ def apply(
     backups = {name: list(rec.backups) for name, rec in records.items()}
     adopted = {name: set(rec.adopted) for name, rec in records.items()}
 
+    owner = {path: name for name, table in links.items() for path in table}
+
     def drop_link(path: str) -> None:
-        for table in links.values():
-            table.pop(path, None)
+        name = owner.pop(path, None)
+        if name is not None:
+            links[name].pop(path, None)
+
+    def add_link(name: str, path: str, record: LinkRecord) -> None:
+        drop_link(path)
+        if name in links:
+            links[name][path] = record
+            owner[path] = name
 
     for op in operations:
         match op:
             case Link(path=path, text=text, package=pkg, source=src, kind=kind):
-                drop_link(path)
-                if pkg in links:
-                    links[pkg][path] = LinkRecord(text, src, kind)
+                add_link(pkg, path, LinkRecord(text, src, kind))
             case Unlink(path=path):
                 drop_link(path)
             case Mkdir(path=path, package=pkg) if pkg is not None:
@@ -184,9 +194,7 @@ def apply(
         if package in dirs:
             dirs[package].add(path)
     for claim in claims:
-        drop_link(claim.path)
-        if claim.package in links:
-            links[claim.package][claim.path] = LinkRecord(claim.text, claim.source, claim.kind)
+        add_link(claim.package, claim.path, LinkRecord(claim.text, claim.source, claim.kind))
 
     gone = set(removed)
     packages = {
@@ -303,6 +311,25 @@ def _parse(raw: object) -> Manifest:
     return Manifest(directory, target, packages, dirs, run)
 
 
+# A clean relative path: components that are neither empty, "." nor "..".
+_CLEAN = re.compile(r"(?:(?!\.\.?(?:/|\Z))[^/\x00]+/)*(?!\.\.?\Z)[^/\x00]+\Z")
+_KINDS = {k.value: k for k in (Kind.FILE, Kind.DIR, Kind.LINK, Kind.OTHER)}
+
+
+def _slow_link(where: str, path: str, link: object) -> LinkRecord:
+    """Validate one link record field by field, for a precise error message."""
+    _rel_path(path, f"{where} link")
+    checked: dict[str, Any] = _want(link, dict, f"{where} link {path}")
+    kind = _want(checked.get("kind"), str, f"{where} link {path} kind")
+    if kind not in _KINDS:
+        raise _Invalid(f"{where} link {path} has unknown kind {kind!r}")
+    return LinkRecord(
+        _want(checked.get("text"), str, f"{where} link {path} text"),
+        _rel_path(checked.get("source"), f"{where} link {path} source", allow_root=True),
+        _KINDS[kind],
+    )
+
+
 def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
     where = f"package {name}"
     source = _want(raw.get("source"), str, f"{where} source")
@@ -319,17 +346,22 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         ignore=_want(settings_raw.get("ignore", ""), str, f"{where} settings.ignore"),
     )
     links: dict[str, LinkRecord] = {}
+    clean = _CLEAN.match
     for path, link in _want(raw.get("links"), dict, f"{where} links").items():
-        _rel_path(path, f"{where} link")
-        link = _want(link, dict, f"{where} link {path}")
-        kind = _want(link.get("kind"), str, f"{where} link {path} kind")
-        if kind not in (Kind.FILE, Kind.DIR, Kind.LINK, Kind.OTHER):
-            raise _Invalid(f"{where} link {path} has unknown kind {kind!r}")
-        links[path] = LinkRecord(
-            _want(link.get("text"), str, f"{where} link {path} text"),
-            _rel_path(link.get("source"), f"{where} link {path} source", allow_root=True),
-            Kind(kind),
-        )
+        # The common, valid case in one pass; anything odd gets the precise message.
+        if type(link) is dict:
+            text, origin = link.get("text"), link.get("source")
+            kind = _KINDS.get(link.get("kind"))  # type: ignore[arg-type]
+            if (
+                kind is not None
+                and type(text) is str
+                and type(origin) is str
+                and clean(path)
+                and (not origin or clean(origin))
+            ):
+                links[path] = LinkRecord(text, origin, kind)
+                continue
+        links[path] = _slow_link(where, path, link)
     dirs = frozenset(
         _rel_path(d, f"{where} dir") for d in _want(raw.get("dirs"), list, f"{where} dirs")
     )
@@ -351,6 +383,18 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
     )
     files: dict[str, FileRecord] = {}
     for path, values in _want(raw.get("files"), dict, f"{where} files").items():
+        if (
+            type(values) is list
+            and len(values) == 5
+            and type(values[0]) is int
+            and type(values[1]) is int
+            and type(values[2]) is int
+            and type(values[3]) is int
+            and (values[4] is None or type(values[4]) is str)
+            and clean(path)
+        ):
+            files[path] = FileRecord(*values)
+            continue
         _rel_path(path, f"{where} file")
         values = _want(values, list, f"{where} file {path}")
         if len(values) != 5:

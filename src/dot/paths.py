@@ -6,7 +6,7 @@ All functions here are string operations; none touches the filesystem.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DOT_PREFIX = "dot-"
 
@@ -73,11 +73,12 @@ class Layout:
     dir: str
     target: str
     alias: str = ""
+    prefix: str = field(init=False, compare=False)
 
-    @property
-    def prefix(self) -> str:
-        """The package directory relative to the target, as GNU Stow computes it."""
-        return posixpath.relpath(self.dir, self.target)
+    def __post_init__(self) -> None:
+        # The package directory relative to the target, as GNU Stow computes it; a
+        # link's text is this prefix behind one "../" per directory level.
+        object.__setattr__(self, "prefix", posixpath.relpath(self.dir, self.target))
 
     def abs(self, path: str) -> str:
         """The absolute path of a target-relative (or already absolute) path."""
@@ -98,10 +99,11 @@ class Layout:
         """
         if absolute:
             return self.source_abs(package, source)
-        ups = "../" * path.count("/")
         tail = f"{package}/{source}" if source else package
         prefix = self.prefix
-        return f"{ups}{tail}" if prefix == "." else f"{ups}{prefix}/{tail}"
+        text = tail if prefix == "." else f"{prefix}/{tail}"
+        depth = path.count("/")
+        return "../" * depth + text if depth else text
 
     def resolve(self, path: str, text: str) -> str:
         """The absolute, lexically normalised destination of the link at `path`."""
@@ -111,6 +113,16 @@ class Layout:
 
     def owner(self, path: str, text: str) -> Owner | None:
         """Which package (and source) the link at `path` with `text` points into."""
+        prefix = self.prefix
+        if prefix != "." and not text.startswith("/"):
+            # Fast path for the text dot and Stow write: "../" per level, the prefix.
+            depth = path.count("/")
+            lead = f"{'../' * depth}{prefix}/" if depth else f"{prefix}/"
+            if text.startswith(lead):
+                rest = text[len(lead) :]
+                if rest and "//" not in rest and "/." not in f"/{rest}" and rest[-1] != "/":
+                    package, _, source = rest.partition("/")
+                    return Owner(package, source)
         dest = self.resolve(path, text)
         for base in (self.dir, self.alias):
             if not base:

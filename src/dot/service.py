@@ -149,6 +149,7 @@ class Dot:
         self.progress = progress
         self.on_total = on_total
         self.command = ""
+        self._manifest_cache: tuple[tuple[object, ...], Manifest] | None = None
         self.notices: list[str] = []  # things the user should hear about besides the result
 
     # --- commands ------------------------------------------------------------
@@ -694,7 +695,19 @@ class Dot:
         return self.config.manifest or layout.abs(manifest_io.DEFAULT_NAME)
 
     def _manifest(self, layout: Layout) -> Manifest:
-        return manifest_io.load(self.fs, self._manifest_path(layout), layout.dir, layout.target)
+        """The manifest; parsed once per command unless the file changed meanwhile."""
+        path = self._manifest_path(layout)
+        try:
+            st = self.fs.lstat(path)
+            key: tuple[object, ...] = (path, st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            key = (path, None)
+        cached = self._manifest_cache
+        if cached is not None and cached[0] == key and key[1] is not None:
+            return cached[1]
+        manifest = manifest_io.load(self.fs, path, layout.dir, layout.target)
+        self._manifest_cache = (key, manifest)
+        return manifest
 
     def _context(self, layout: Layout | None = None, manifest: Manifest | None = None) -> _Context:
         layout = layout or self._layout()

@@ -48,14 +48,23 @@ PROBE_SIZE = 16
 AUTO_WORKERS = 8
 
 
-@dataclass(frozen=True, slots=True)
 class Done:
-    """A completed operation and what it takes to undo it."""
+    """A completed operation and what it takes to undo it (one per operation run,
+    so a plain slotted class: cheaper to make than a frozen dataclass)."""
 
-    op: Operation
-    created: tuple[str, ...] = ()  # directories this operation created (absolute)
-    removed: tuple[str, ...] = ()  # directories this operation removed (absolute)
-    aside: str = ""  # where a deleted item waits until commit
+    __slots__ = ("aside", "created", "op", "removed")
+
+    def __init__(
+        self,
+        op: Operation,
+        created: tuple[str, ...] = (),  # directories this operation created (absolute)
+        removed: tuple[str, ...] = (),  # directories this operation removed (absolute)
+        aside: str = "",  # where a deleted item waits until commit
+    ) -> None:
+        self.op = op
+        self.created = created
+        self.removed = removed
+        self.aside = aside
 
 
 class Journal(Protocol):
@@ -235,11 +244,14 @@ class Executor:
         return failure
 
     def _do(self, op: Operation) -> Done:
-        if not op.path.startswith("/"):
-            try:
-                self._check_parents(op.path.rpartition("/")[0])
-            except OSError as exc:
-                raise _OpFailed(op, exc, self.layout.abs(op.path)) from exc
+        path = op.path
+        if path[:1] != "/":
+            up = path.rpartition("/")[0]
+            if up and up not in self._verified:
+                try:
+                    self._check_parents(up)
+                except OSError as exc:
+                    raise _OpFailed(op, exc, self.layout.abs(path)) from exc
         return _do(self.fs, self.layout, op, self.trash)
 
     def _check_parents(self, rel: str) -> None:
@@ -335,6 +347,9 @@ def _do(fs: FileSystem, layout: Layout, op: Operation, trash: str) -> Done:
 
 
 def _apply(fs: FileSystem, layout: Layout, op: Operation, path: str, trash: str) -> Done:
+    if type(op) is Link:  # by far the most common: skip the match below
+        fs.symlink(op.text, path)
+        return Done(op)
     match op:
         case Link(text=text):
             fs.symlink(text, path)

@@ -79,27 +79,39 @@ _FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
 }
 
 
-def encode(op: Operation) -> dict[str, Any]:
-    """An operation as a JSON object."""
-    name = verb(op)
-    _, names = _FIELDS[name]
-    doc: dict[str, Any] = {"op": name}
-    for field_name in names:
-        value = getattr(op, field_name)
-        doc[field_name] = value.value if isinstance(value, Kind) else value
-    return doc
+_KIND_VALUES = frozenset(k.value for k in Kind)
+
+_ENCODERS: dict[type, Any] = {
+    Link: lambda op: ["link", op.path, op.text, op.package, op.source, op.kind.value],
+    Unlink: lambda op: ["unlink", op.path, op.text, op.package],
+    Mkdir: lambda op: ["mkdir", op.path, op.package],
+    Rmdir: lambda op: ["rmdir", op.path],
+    Backup: lambda op: ["backup", op.path, op.dest, op.package, op.existing.value],
+    Delete: lambda op: ["delete", op.path, op.existing.value],
+    Adopt: lambda op: ["adopt", op.path, op.package, op.source, op.stash],
+    Take: lambda op: ["move", op.path, op.package, op.source, op.dest],
+    Restore: lambda op: ["restore", op.path, op.backup, op.package, op.root],
+    CopyBack: lambda op: ["copy", op.path, op.package, op.source],
+}
+
+
+def encode(op: Operation) -> list[Any]:
+    """An operation as a compact JSON array: its verb, then its fields in order."""
+    encoded: list[Any] = _ENCODERS[type(op)](op)
+    return encoded
 
 
 def decode(doc: object, where: str) -> Operation:
-    """An operation from its JSON object; anything odd is a JournalError."""
-    if not isinstance(doc, dict) or doc.get("op") not in _FIELDS:
+    """An operation from its JSON array; anything odd is a JournalError."""
+    if not isinstance(doc, list) or not doc or not isinstance(doc[0], str) or doc[0] not in _FIELDS:
         raise JournalError(f"journal {where} holds an unknown operation")
-    cls, names = _FIELDS[doc["op"]]
+    cls, names = _FIELDS[doc[0]]
+    if len(doc) != len(names) + 1:
+        raise JournalError(f"journal {where} holds a malformed {doc[0]} operation")
     values: list[Any] = []
-    for field_name in names:
-        value = doc.get(field_name)
+    for field_name, value in zip(names, doc[1:], strict=True):
         if field_name in ("kind", "existing"):
-            if value not in {k.value for k in Kind}:
+            if not isinstance(value, str) or value not in _KIND_VALUES:
                 raise JournalError(f"journal {where} holds a bad kind {value!r}")
             value = Kind(value)
         elif field_name == "package" and value is None and cls in (Unlink, Mkdir):

@@ -89,6 +89,7 @@ class _Overlay:
         self.creator: dict[str, str] = {}
         self.cleared: dict[str, Conflict] = {}
         self.restores: dict[str, Restore | CopyBack] = {}
+        self._observed: dict[str, Node] = {}
 
     def get(self, path: str) -> Node:
         node = self.changes.get(path)
@@ -105,7 +106,21 @@ class _Overlay:
         """What was there before the plan (MISSING below anything but a real dir)."""
         if not path:
             return DIRECTORY
-        if self.observed(parent(path)).kind is not Kind.DIR:
+        known = self._observed.get(path)
+        if known is None:
+            if self.observed(parent(path)).kind is not Kind.DIR:
+                known = MISSING
+            else:
+                known = self.base.node(path)
+            self._observed[path] = known
+        return known
+
+    def child(self, path: str) -> Node:
+        """`get` for a path whose parent is known to be a directory of the view."""
+        node = self.changes.get(path)
+        if node is not None:
+            return node
+        if parent(path) in self.fresh:
             return MISSING
         return self.base.node(path)
 
@@ -162,6 +177,11 @@ class _Planner:
         self.sources = sources
         self.view = _Overlay(target)
         self.protected = protected
+        self._protected_heads = {p.partition("/")[0] for p in protected}
+        # The package directory can only be reached below its first component in
+        # the target (when it lies inside the target at all).
+        inside = layout.dir.startswith(layout.target + "/")
+        self._dir_head = layout.dir[len(layout.target) + 1 :].partition("/")[0] if inside else ""
         self.created: set[str] = set(manifest.dirs)
         self.managed: set[str] = set()  # packages this run installs or updates
         self.leaving: set[str] = set()  # packages this run removes
@@ -200,16 +220,21 @@ class _Planner:
             # An empty package directory kept as a real directory: remember it, so
             # removing another package never removes it from under this one.
             self.kept[path] = package
+        # Inside a directory this plan just made nothing can be in the way (and
+        # nothing protected can be there): install without looking.
+        fresh = path in self.view.fresh and not self.view.touched.get(path)
+        step = self._install if fresh else self._node
+        dotfiles = self.options.dotfiles
         for child in entry.included():
-            name = translate_name(child.name, self.options.dotfiles)
-            self._node(package, child, join(source, child.name), join(path, name))
+            name = translate_name(child.name, dotfiles)
+            step(package, child, join(source, child.name), join(path, name))
 
     def _node(self, package: str, entry: Entry, source: str, path: str) -> None:
         why = self._protection(path)
         if why:
             self._conflict(package, entry, source, path, ConflictKind.PROTECTED, why, plan=False)
             return
-        current = self.view.get(path)
+        current = self.view.child(path) if path else self.view.get(path)
         kind = current.kind
         if kind is Kind.MISSING:
             self._install(package, entry, source, path)
@@ -295,10 +320,12 @@ class _Planner:
     # --- conflicts -----------------------------------------------------------
 
     def _protection(self, path: str) -> str:
-        for guarded in self.protected:
-            if is_within(path, guarded):
-                return "dot's own state"
-        if self.layout.inside_dir(path):
+        head = path.partition("/")[0]
+        if head in self._protected_heads:
+            for guarded in self.protected:
+                if is_within(path, guarded):
+                    return "dot's own state"
+        if self._dir_head and head == self._dir_head and self.layout.inside_dir(path):
             return "the package directory"
         return ""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
-from dot.fs.port import FileSystem, kind_of_entry, kind_of_mode
+from dot.fs.port import EntryLike, FileSystem, kind_of_mode
 from dot.ignore import DEFAULT_PATTERNS, DOT_IGNORE_FILE, STOW_IGNORE_FILE, IgnoreRules, RuleBuilder
 from dot.model import Kind
 from dot.paths import DOT_PREFIX, validate_package_name
@@ -19,8 +19,11 @@ from dot.paths import DOT_PREFIX, validate_package_name
 Fingerprint = tuple[int, int, int, int]  # size, mtime_ns, inode, mode
 
 
+_NO_CHILDREN: dict[str, Entry] = {}
+
+
 class Entry:
-    """One node of a scanned package (package-side name)."""
+    """One node of a scanned package (package-side name); children sorted by name."""
 
     __slots__ = ("children", "clean", "fingerprint", "ignored", "kind", "name")
 
@@ -35,7 +38,8 @@ class Entry:
         self.kind = kind
         self.fingerprint = fingerprint
         self.ignored = ignored
-        self.children: dict[str, Entry] = {}
+        # Files share one empty mapping; directories get their own (sorted by name).
+        self.children: dict[str, Entry] = {} if kind is Kind.DIR else _NO_CHILDREN
         self.clean = True
 
     def find(self, rel: str) -> Entry | None:
@@ -49,9 +53,8 @@ class Entry:
         return node
 
     def included(self) -> Iterator[Entry]:
-        """Children that are not ignored, in name order."""
-        for name in sorted(self.children):
-            child = self.children[name]
+        """Children that are not ignored, in name order (the scanner sorts them)."""
+        for child in self.children.values():
             if not child.ignored:
                 yield child
 
@@ -87,16 +90,26 @@ def _scan_dir(
     fs: FileSystem, path: str, rel: str, node: Entry, rules: IgnoreRules, dotfiles: bool
 ) -> None:
     try:
-        listing = list(fs.scandir(path))
+        listing = sorted(fs.scandir(path), key=_name)
     except PermissionError:
         raise PermissionDenied(f"cannot read package directory {path}: permission denied") from None
     clean = True
+    children = node.children
+    ignored = rules.ignored
+    prefix = f"{rel}/" if rel else ""
     for item in listing:
         name = item.name
-        child_rel = f"{rel}/{name}" if rel else name
-        kind = kind_of_entry(item)
-        if rules.ignored(child_rel, kind is Kind.DIR):
-            node.children[name] = Entry(name, kind, ignored=True)
+        child_rel = prefix + name
+        if item.is_file(follow_symlinks=False):
+            kind = Kind.FILE
+        elif item.is_dir(follow_symlinks=False):
+            kind = Kind.DIR
+        elif item.is_symlink():
+            kind = Kind.LINK
+        else:
+            kind = Kind.OTHER
+        if ignored(child_rel, kind is Kind.DIR):
+            children[name] = Entry(name, kind, ignored=True)
             clean = False
             continue
         if kind is Kind.DIR:
@@ -108,8 +121,12 @@ def _scan_dir(
             child = Entry(name, kind, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
         if dotfiles and name.startswith(DOT_PREFIX) and len(name) > len(DOT_PREFIX):
             clean = False
-        node.children[name] = child
+        children[name] = child
     node.clean = clean
+
+
+def _name(entry: EntryLike) -> str:
+    return entry.name
 
 
 @dataclass(frozen=True, slots=True)

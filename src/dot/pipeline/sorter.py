@@ -27,8 +27,19 @@ from dot.model import (
 )
 from dot.paths import parent
 
-_FREES = (Unlink, Rmdir, Backup, Delete, Adopt, Take)
-_FILLS = (Link, Mkdir, Restore, CopyBack)
+_FREE, _FILL, _MKDIR, _RMDIR, _INTO_PACKAGE = 1, 2, 4, 8, 16
+_ROLE: dict[type, int] = {
+    Unlink: _FREE,
+    Rmdir: _FREE | _RMDIR,
+    Backup: _FREE,
+    Delete: _FREE,
+    Adopt: _FREE,
+    Take: _FREE | _INTO_PACKAGE,
+    Link: _FILL,
+    Mkdir: _FILL | _MKDIR,
+    Restore: _FILL,
+    CopyBack: _FILL,
+}
 
 
 class CycleError(RuntimeError):
@@ -40,30 +51,41 @@ def order(operations: Sequence[Operation]) -> Levels:
     frees: dict[str, list[int]] = {}
     frees_below: dict[str, list[int]] = {}
     mkdirs: dict[str, int] = {}
+    roles = [_ROLE[type(op)] for op in operations]
     for index, op in enumerate(operations):
-        if isinstance(op, _FREES):
-            frees.setdefault(op.path, []).append(index)
-            frees_below.setdefault(parent(op.path), []).append(index)
-        if isinstance(op, Mkdir):
+        role = roles[index]
+        if role & _FREE:
+            path = op.path
+            frees.setdefault(path, []).append(index)
+            frees_below.setdefault(path.rpartition("/")[0], []).append(index)
+        if role & _MKDIR:
             mkdirs[op.path] = index
 
     deps: list[list[int]] = [[] for _ in operations]
     for index, op in enumerate(operations):
-        if isinstance(op, _FILLS):
-            deps[index].extend(frees.get(op.path, ()))
-            made = mkdirs.get(parent(op.path))
+        role = roles[index]
+        mine = deps[index]
+        if role & _FILL:
+            path = op.path
+            freed = frees.get(path)
+            if freed:
+                mine.extend(freed)
+            made = mkdirs.get(path.rpartition("/")[0])
             if made is not None:
-                deps[index].append(made)
-        if isinstance(op, Rmdir):
-            deps[index].extend(i for i in frees_below.get(op.path, ()) if i != index)
-        if isinstance(op, Take):  # into the package: after the directory it goes into
-            made = mkdirs.get(parent(op.dest))
+                mine.append(made)
+        if role & _RMDIR:
+            mine.extend(i for i in frees_below.get(op.path, ()) if i != index)
+        if role & _INTO_PACKAGE:  # a move into the package: after the directory it goes into
+            made = mkdirs.get(parent(op.dest))  # type: ignore[union-attr]
             if made is not None:
-                deps[index].append(made)
+                mine.append(made)
 
     level = [-1] * len(operations)
     for start in range(len(operations)):
         if level[start] >= 0:
+            continue
+        if not deps[start]:
+            level[start] = 0
             continue
         # Iterative depth-first search: a level is one more than its deepest dependency.
         stack = [(start, iter(deps[start]))]

@@ -44,6 +44,7 @@ class ObservedTarget:
         self._root = root
         self._nodes: dict[str, Node] = {"": DIRECTORY}
         self._listings: dict[str, dict[str, Kind]] = {}
+        self._unlisted: set[str] = set()
         self.syscalls = 0
 
     def _abs(self, path: str) -> str:
@@ -53,7 +54,12 @@ class ObservedTarget:
         cached = self._nodes.get(path)
         if cached is not None:
             return cached
-        listing = self._listings.get(parent(path))
+        up = parent(path)
+        listing = self._listings.get(up)
+        if listing is None and up not in self._unlisted:
+            # The planner asks about many entries of one directory: one scandir is
+            # cheaper than an lstat each.
+            listing = self._list(up)
         if listing is not None:
             kind = listing.get(path.rpartition("/")[2], Kind.MISSING)
         else:
@@ -70,6 +76,17 @@ class ObservedTarget:
             else:
                 listing = self._scandir(path)
             self._listings[path] = listing
+        return listing
+
+    def _list(self, path: str) -> dict[str, Kind] | None:
+        """The listing of `path` if it is a readable directory, else None (use lstat)."""
+        self.syscalls += 1
+        try:
+            listing = {e.name: kind_of_entry(e) for e in self._fs.scandir(self._abs(path))}
+        except OSError:
+            self._unlisted.add(path)
+            return None
+        self._listings[path] = listing
         return listing
 
     def _lstat(self, path: str) -> Kind:
