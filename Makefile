@@ -10,7 +10,7 @@ BASETEMP := $(shell if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm/do
 RUN_DIR := .run
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean venv dist
+.PHONY: run test lint typecheck check clean venv dist profile profile-analyze
 
 venv: $(STAMP)
 
@@ -53,5 +53,51 @@ dist: $(STAMP)
 		--python "/usr/bin/env python3" --compress --output dist/dot.pyz
 	@ls -l dist
 
+# CPU, memory and thread profiles of `dot manage` on the large fixture, plus a profiled
+# benchmark run, into profiles/<UTC timestamp>/; profile-analyze summarises the newest.
+profile: $(STAMP)
+	PYTHON=$(BIN)/python scripts/profile.sh
+
+profile-analyze: $(STAMP)
+	@newest=$$(ls -1td profiles/*/ 2>/dev/null | head -n 1); \
+	if [ -z "$$newest" ]; then echo "no profiles/ yet: run 'make profile' first" >&2; exit 1; fi; \
+	$(BIN)/python scripts/analyze_profiles.py "$$newest"
+
 clean:
 	rm -rf $(VENV) $(RUN_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# --- benchmarks (benchmarks/, pytest-benchmark; see benchmarks/README.md) ----------
+# Runs are saved as JSON in .benchmarks/<machine>/NNNN_*.json. A baseline is simply a
+# saved run: `make benchmark` on the code to compare against, then, after changing
+# it, `make benchmark-compare` (latest saved run) or `BENCH_BASELINE=0003 make
+# benchmark-compare`. The compare run fails when a benchmark's median is more than
+# BENCH_THRESHOLD slower than the baseline's.
+BENCH_BASETEMP := $(BASETEMP)-bench
+BENCH := $(BIN)/python -m pytest benchmarks --basetemp=$(BENCH_BASETEMP)
+BENCH_ARGS ?=
+BENCH_THRESHOLD ?= median:25%
+BENCH_BASELINE ?=
+
+.PHONY: benchmark benchmark-compare benchmark-cpu benchmark-mem benchmark-smoke
+
+benchmark: $(STAMP)
+	$(BENCH) --benchmark-autosave $(BENCH_ARGS)
+
+benchmark-compare: $(STAMP)
+	$(BENCH) --benchmark-compare$(if $(BENCH_BASELINE),=$(BENCH_BASELINE)) \
+		--benchmark-compare-fail=$(BENCH_THRESHOLD) $(BENCH_ARGS)
+
+# cProfile of one extra call per benchmark: top functions by own time in the table,
+# full dumps in .benchmarks/cprofile/ (python -m pstats FILE, or snakeviz).
+benchmark-cpu: $(STAMP)
+	$(BENCH) --benchmark-cprofile=tottime --benchmark-cprofile-top=15 \
+		--benchmark-cprofile-dump=.benchmarks/cprofile/bench $(BENCH_ARGS)
+
+# tracemalloc: each body once at full size; peak and held memory per benchmark,
+# top allocating lines in .benchmarks/memory.txt.
+benchmark-mem: $(STAMP)
+	$(BENCH) --benchmark-disable --bench-memory --bench-scale=1 $(BENCH_ARGS)
+
+# Every benchmark once on scaled-down fixtures, as a plain test (CI runs this).
+benchmark-smoke: $(STAMP)
+	$(BENCH) --benchmark-disable -q $(BENCH_ARGS)

@@ -93,6 +93,10 @@ KEYS: dict[str, Key] = {
         Key("debug", Type.BOOL),
         Key("no_fold", Type.LIST),
         Key("global_ignore", Type.PATH),
+        Key("cpuprofile", Type.PATH),
+        Key("memprofile", Type.PATH),
+        Key("threadprofile", Type.PATH),
+        Key("profile_html", Type.PATH),
     )
 }
 ADDITIVE = ("ignore", "override", "stow_ignore")
@@ -127,6 +131,10 @@ class Settings:
     wait: bool = False
     debug: bool = False
     no_fold: frozenset[str] = DEFAULT_NO_FOLD
+    cpuprofile: str | None = None  # profile outputs (dot.cli.profiling)
+    memprofile: str | None = None
+    threadprofile: str | None = None
+    profile_html: str | None = None
     stow_ignore: tuple[str, ...] = ()  # Perl regexes from .stowrc `--ignore`
     files: tuple[str, ...] = ()  # the configuration files that were read
     warnings: tuple[str, ...] = ()  # .stowrc contents that were ignored

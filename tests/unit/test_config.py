@@ -424,7 +424,7 @@ def test_expand_raises_the_error_class_it_is_given():
 
 def test_flags_are_expanded_against_the_cwd_and_unknown_names_skipped():
     layer = from_flags(
-        {"dir": "d", "ignore": ["a"], "jobs": 2, "target": None, "cpuprofile": "x"}, world()
+        {"dir": "d", "ignore": ["a"], "jobs": 2, "target": None, "not_a_key": "x"}, world()
     )
     assert dict(layer.values) == {"dir": "/work/here/d", "ignore": ("a",), "jobs": 2}
 

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from dot import __version__
-from dot.cli import boundary
+from dot.cli import boundary, profiling
 from dot.cli.options import Globals, given, global_options
 from dot.cli.session import Session
 
@@ -26,7 +26,9 @@ def with_session(func: Callable[..., Any]) -> Callable[..., Any]:
         boundary.Current.terminal = session.terminal
         boundary.Current.debug = bool(session.options.debug) or session.options.verbose >= 3
         try:
-            return func(session, *args, **params)
+            # Inside the error boundary: a command that fails still leaves its profile.
+            with profiling.profiled(profiling.Request.of(session.options), session.terminal.warn):
+                return func(session, *args, **params)
         finally:
             session.close()
 

@@ -46,6 +46,10 @@ class Globals:
     jobs: int | None = None
     wait: bool | None = None
     debug: bool | None = None
+    cpuprofile: str | None = None
+    memprofile: str | None = None
+    threadprofile: str | None = None
+    profile_html: str | None = None
 
     def merged(self, later: Globals) -> Globals:
         """These options overridden by `later` (given after the command name)."""
@@ -178,6 +182,26 @@ def _options() -> list[Callable[[F], F]]:
             is_flag=True,
             default=None,
             help="Show a traceback on unexpected errors.",
+        ),
+        click.option(
+            "--cpuprofile",
+            metavar="FILE",
+            help="Write cProfile statistics of the command to FILE (python -m pstats FILE).",
+        ),
+        click.option(
+            "--memprofile",
+            metavar="FILE",
+            help="Write a tracemalloc snapshot to FILE and the top allocations to FILE.txt.",
+        ),
+        click.option(
+            "--threadprofile",
+            metavar="FILE",
+            help="Write the stack of every thread at the end of the run to FILE.",
+        ),
+        click.option(
+            "--profile-html",
+            metavar="FILE",
+            help="Write a pyinstrument HTML report to FILE.",
         ),
     ]
 
