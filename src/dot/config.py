@@ -25,15 +25,13 @@ from difflib import get_close_matches
 from enum import Enum
 from typing import Any
 
+from dot.choices import COLORS, DEFAULT_NO_FOLD, FORMATS, POLICIES
 from dot.errors import ConfigError, DotError, UsageError
 from dot.model import Policy
-from dot.pipeline.planner import DEFAULT_NO_FOLD
 
 CONFIG_VARIABLE = "DOT_CONFIG"
 LIST_SEPARATOR = ":"
 STOWRC = ".stowrc"
-COLORS = ("auto", "always", "never")
-FORMATS = ("text", "table", "json")
 
 
 class Type(Enum):
@@ -85,7 +83,7 @@ KEYS: dict[str, Key] = {
         Key("package_name_mapping", Type.BOOL),
         Key("ignore", Type.LIST),
         Key("override", Type.LIST),
-        Key("on_conflict", Type.CHOICE, tuple(p.value for p in Policy)),
+        Key("on_conflict", Type.CHOICE, POLICIES),
         Key("backup_dir", Type.PATH),
         Key("manifest", Type.PATH),
         Key("jobs", Type.INT, minimum=1),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from dot.choices import DEFAULT_DOCTOR_DEPTH
 from dot.fs.port import FileSystem, kind_at
 from dot.inspect import FoundLink, Health, link_health, walk_links
 from dot.manifest import Manifest
@@ -20,7 +21,7 @@ from dot.model import Kind
 from dot.paths import Layout, parent, translate, translate_name
 from dot.pipeline.planner import Options
 
-DEFAULT_DEPTH = 5
+DEFAULT_DEPTH = DEFAULT_DOCTOR_DEPTH
 
 
 class Problem(StrEnum):

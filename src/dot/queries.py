@@ -12,8 +12,6 @@ from dot.model import Kind
 from dot.paths import Layout
 from dot.results import ListResult, PackageStatus, PackageSummary, StatusResult
 
-SORT_KEYS = ("name", "links", "date")
-
 
 def status(
     fs: FileSystem, layout: Layout, manifest: Manifest, packages: Sequence[str]

@@ -19,6 +19,7 @@ from typing import NoReturn
 from dot import adoption, queries
 from dot import doctor as checkup
 from dot import manifest as manifest_io
+from dot.choices import DEFAULT_NO_FOLD
 from dot.doctor import DEFAULT_DEPTH
 from dot.errors import (
     DotError,
@@ -68,7 +69,7 @@ from dot.pipeline.executor import (
     signals_blocked,
 )
 from dot.pipeline.journal import JOURNAL_NAME, Header, Journal
-from dot.pipeline.planner import DEFAULT_NO_FOLD, Action, Options, plan
+from dot.pipeline.planner import Action, Options, plan
 from dot.pipeline.resolver import resolve
 from dot.pipeline.scanner import Entry, PackageIndex, RuleSources, scan
 from dot.pipeline.sorter import order

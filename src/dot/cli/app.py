@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -10,9 +11,8 @@ from typing import Any, NoReturn
 import click
 
 from dot import __version__
-from dot.cli import boundary, profiling
+from dot.cli import boundary
 from dot.cli.options import Globals, given, global_options
-from dot.cli.session import Session
 
 
 def with_session(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -20,6 +20,10 @@ def with_session(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **params: Any) -> Any:
+        # Imported here, not at the top: `dot --version` and `--help` never need them.
+        from dot.cli import profiling
+        from dot.cli.session import Session
+
         ctx = click.get_current_context()
         before = ctx.obj if isinstance(ctx.obj, Globals) else Globals()
         session = Session(before.merged(given(ctx, params)))
@@ -50,7 +54,37 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit(0)
 
 
+# Command name -> the module in dot.cli.commands that defines it. Modules are
+# imported when their command is used (or listed by --help), so start-up pays
+# for click and the root group only.
+_COMMANDS = {
+    "manage": "manage",
+    "unmanage": "unmanage",
+    "remanage": "unmanage",
+    "adopt": "adopt",
+    "status": "status",
+    "list": "status",
+    "doctor": "status",
+    "version": "version",
+    "completion": "completion",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module = importlib.import_module(f"dot.cli.commands.{_COMMANDS[cmd_name]}")
+            module.register(self, with_session)
+        return self.commands.get(cmd_name)
+
+
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option(
@@ -71,16 +105,6 @@ def cli(ctx: click.Context, /, **params: Any) -> None:
     before or after the command name.
     """
     ctx.obj = given(ctx, params)
-
-
-def _register() -> None:
-    from dot.cli.commands import adopt, completion, manage, status, unmanage, version
-
-    for module in (manage, unmanage, adopt, status, version, completion):
-        module.register(cli, with_session)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

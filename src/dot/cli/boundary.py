@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
 
-from dot.cli.render import conflict_json, render_conflicts
 from dot.cli.terminal import Terminal, wants_color
 from dot.errors import ConflictError, DotError, ExitCode
 
@@ -77,6 +75,8 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
         _json_error(term, message, exc.exit_code, [])
         return exc.exit_code
     except ConflictError as exc:
+        from dot.cli.render import conflict_json, render_conflicts
+
         term = _terminal()
         term.error(exc.message)
         render_conflicts(exc.conflicts, term)
@@ -87,7 +87,7 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
         term.error(exc.message)
         _json_error(term, exc.message, exc.exit_code, [])
         if Current.debug:
-            traceback.print_exc()
+            _print_traceback()
         return exc.exit_code
     except KeyboardInterrupt:
         _terminal().error("interrupted")
@@ -99,6 +99,12 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
         term.error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         _json_error(term, f"internal error: {exc}", ExitCode.ERROR, [])
         if Current.debug:
-            traceback.print_exc()
+            _print_traceback()
         return ExitCode.ERROR
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _print_traceback() -> None:
+    import traceback  # only with --debug
+
+    traceback.print_exc()

@@ -15,12 +15,9 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from dot.model import Policy
+from dot.choices import COLORS, FORMATS, POLICIES
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-FORMATS = ("text", "table", "json")
-COLORS = ("auto", "always", "never")
 
 
 @dataclass
@@ -67,7 +64,7 @@ class Globals:
 
 
 def _options() -> list[Callable[[F], F]]:
-    policies = [p.value for p in Policy]
+    policies = list(POLICIES)
     return [
         click.option(
             "-d",

@@ -8,7 +8,6 @@ JSON document and nothing else.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any, TextIO
@@ -98,5 +97,7 @@ class Terminal:
 
     def emit_json(self, document: Any) -> None:
         """Write one JSON document to stdout."""
+        import json
+
         json.dump(document, self.stdout, indent=2, sort_keys=False)
         self.stdout.write("\n")

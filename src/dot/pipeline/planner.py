@@ -17,6 +17,7 @@ from enum import Enum
 from posixpath import dirname
 from typing import Protocol
 
+from dot.choices import DEFAULT_NO_FOLD
 from dot.manifest import Manifest
 from dot.model import (
     Claim,
@@ -36,10 +37,6 @@ from dot.model import (
 from dot.paths import Layout, Owner, is_within, join, parent, translate, translate_name
 from dot.pipeline.scanner import Entry
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
-
-DEFAULT_NO_FOLD = frozenset(
-    {".config", ".local", ".local/share", ".local/state", ".local/bin", ".cache", ".ssh", ".gnupg"}
-)
 
 
 class Action(Enum):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dot.cli.render import render_run, run_json
-from dot.cli.session import Session
-from dot.results import RunResult
+if TYPE_CHECKING:
+    from dot.cli.session import Session
+    from dot.results import RunResult
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def show_run(session: Session, result: RunResult) -> int:
     """Render a manage/unmanage/remanage result; the exit code is 0."""
+    from dot.cli.render import render_run, run_json
+
     session.close()
     if session.json:
         session.terminal.emit_json(run_json(result))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from dot.cli.commands import Decorator, show_run
-from dot.cli.session import Session
 from dot.paths import validate_package_name
+
+if TYPE_CHECKING:
+    from dot.cli.session import Session
 
 
 def split_arguments(

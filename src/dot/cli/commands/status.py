@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from dot.cli import report
+from dot.choices import DEFAULT_DOCTOR_DEPTH, SORT_KEYS
 from dot.cli.commands import Decorator
 from dot.cli.completion import complete_installed
-from dot.cli.session import Session
-from dot.doctor import DEFAULT_DEPTH
-from dot.queries import SORT_KEYS
+
+if TYPE_CHECKING:
+    from dot.cli.session import Session
 
 
 def register(group: click.Group, with_session: Decorator) -> None:
@@ -23,6 +25,8 @@ def register(group: click.Group, with_session: Decorator) -> None:
         replaced (a file or directory where the link was), broken (the package
         file is gone). Never changes anything and never waits for a lock.
         """
+        from dot.cli import report
+
         result = session.service().status(packages)
         _show(session, result, report.status_text, report.status_table, report.status_json)
         return 0
@@ -38,6 +42,8 @@ def register(group: click.Group, with_session: Decorator) -> None:
     @with_session
     def list_(session: Session, sort: str) -> int:
         """List installed packages with their link count and install date."""
+        from dot.cli import report
+
         result = session.service().inventory(sort)
         _show(session, result, report.list_text, report.list_table, report.list_json)
         return 0
@@ -47,7 +53,7 @@ def register(group: click.Group, with_session: Decorator) -> None:
     @click.option(
         "--depth",
         type=click.IntRange(min=1, max=64),
-        default=DEFAULT_DEPTH,
+        default=DEFAULT_DOCTOR_DEPTH,
         show_default=True,
         help="How many directory levels below the target to search for stray links.",
     )
@@ -61,6 +67,8 @@ def register(group: click.Group, with_session: Decorator) -> None:
         correct links nobody recorded, and rebuilds a lost or corrupt manifest from
         the links on disk. Files that are not dot's links are never touched.
         """
+        from dot.cli import report
+
         result = session.service().doctor(fix=fix, depth=depth)
         _show(session, result, report.doctor_text, report.doctor_table, report.doctor_json)
         return 0 if result.healthy or (result.run is not None and result.run.dry_run) else 1

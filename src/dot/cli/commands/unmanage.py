@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from dot.cli.commands import Decorator, show_run
 from dot.cli.completion import complete_installed
-from dot.cli.session import Session
 from dot.errors import UsageError
+
+if TYPE_CHECKING:
+    from dot.cli.session import Session
 
 
 def register(group: click.Group, with_session: Decorator) -> None:

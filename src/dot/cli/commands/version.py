@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from dot.cli.commands import Decorator
-from dot.cli.session import Session
+
+if TYPE_CHECKING:
+    from dot.cli.session import Session
 
 
 def register(group: click.Group, with_session: Decorator) -> None:
