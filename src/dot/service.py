@@ -555,20 +555,7 @@ class Dot:
             self.on_total(levels.count)
         trash = f"{ctx.layout.abs(TRASH_DIR_NAME)}/{ctx.run_id}"
         self._check_writable(ctx, levels, trash)
-        journal = None
-        if levels.count:
-            journal = Journal(self.fs, self._journal_path(ctx))
-            try:
-                journal.begin(self._header(ctx, levels, trash))
-            except KeyboardInterrupt:
-                self._forget(journal)
-                raise
-            except OSError as exc:
-                self._forget(journal)
-                message = f"could not write the journal {journal.path}: {exc.strerror or exc}"
-                if isinstance(exc, PermissionError):
-                    raise PermissionDenied(f"{message}; nothing was changed") from None
-                raise DotError(f"{message}; nothing was changed") from None
+        journal = Journal(self.fs, self._journal_path(ctx)) if levels.count else None
         executor = Executor(
             self.fs,
             ctx.layout,
@@ -579,18 +566,33 @@ class Dot:
         )
         tx = executor.begin()
         try:
+            if journal is not None:
+                self._begin_journal(journal, ctx, levels, trash)
             executor.run(levels, tx)
             new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
             if changed_manifest:
                 manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
         except (DotError, OSError, KeyboardInterrupt) as exc:
-            if tx.rolled_back:  # the executor already undid everything
+            if tx.rolled_back or not tx.done:  # undone already, or nothing was done
                 self._forget(journal)
+                if isinstance(exc, KeyboardInterrupt):
+                    raise Interrupted(
+                        "interrupted before any change; nothing was changed"
+                    ) from None
                 raise
             self._fail_after_execution(tx, journal, exc)
         tx.commit()
         self._forget(journal)
         return tx.stats.workers, changed_manifest
+
+    def _begin_journal(self, journal: Journal, ctx: _Context, levels: Levels, trash: str) -> None:
+        try:
+            journal.begin(self._header(ctx, levels, trash))
+        except OSError as exc:
+            message = f"could not write the journal {journal.path}: {exc.strerror or exc}"
+            if isinstance(exc, PermissionError):
+                raise PermissionDenied(f"{message}; nothing was changed") from None
+            raise DotError(f"{message}; nothing was changed") from None
 
     def _check_writable(self, ctx: _Context, levels: Levels, trash: str) -> None:
         """Exit 4 naming the directory before anything changes, where it can be known."""
