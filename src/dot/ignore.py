@@ -228,6 +228,12 @@ def _compile_gitignore(
     return tuple(rules), tuple(texts)
 
 
+def compile_stats() -> tuple[int, int]:
+    """(hits, misses) of the compiled-pattern caches since the process started."""
+    a, b = _compile_gitignore.cache_info(), _alternation.cache_info()
+    return a.hits + b.hits, a.misses + b.misses
+
+
 @functools.lru_cache(maxsize=256)
 def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{_unnamed(p)})" for p in patterns))

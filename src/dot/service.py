@@ -33,7 +33,7 @@ from dot.errors import (
     UnsafeLayout,
     UsageError,
 )
-from dot.fingerprints import fingerprints, same_files
+from dot.fingerprints import Hasher
 from dot.fs.port import FileSystem, kind_at
 from dot.ignore import IgnoreRules
 from dot.manifest import Manifest, PackageRecord, Settings
@@ -74,7 +74,7 @@ from dot.pipeline.resolver import resolve
 from dot.pipeline.scanner import Entry, PackageIndex, RuleSources, scan
 from dot.pipeline.sorter import order
 from dot.pipeline.target import ObservedTarget
-from dot.results import DoctorResult, ListResult, RunResult, StatusResult
+from dot.results import CacheStats, DoctorResult, ListResult, RunResult, StatusResult
 
 BACKUP_DIR_NAME = ".dot-backup"
 TRASH_DIR_NAME = ".dot-trash"
@@ -129,6 +129,8 @@ class _Context:
     manifest: Manifest
     index: PackageIndex
     run_id: str
+    reader: FileSystem  # the caching view used while planning (never by the executor)
+    hasher: Hasher
     scanned: list[str] = field(default_factory=list)
 
 
@@ -150,6 +152,11 @@ class Dot:
         self.progress = progress
         self.on_total = on_total
         self.command = ""
+        self._views: list[ObservedTarget] = []
+        self._hashers: list[Hasher] = []
+        from dot.ignore import compile_stats
+
+        self._rules0 = compile_stats()
         self._manifest_cache: tuple[tuple[object, ...], Manifest] | None = None
         self.notices: list[str] = []  # things the user should hear about besides the result
 
@@ -261,6 +268,7 @@ class Dot:
             elapsed=time.perf_counter() - started,
             manifest_written=written,
             workers=workers,
+            caches=self.cache_stats(),
         )
 
     def _adoptee(self, ctx: _Context, raw: str) -> adoption.Adoptee:
@@ -378,7 +386,7 @@ class Dot:
             corrupt = exc.message.removesuffix(f"; {manifest_io.REBUILD_HINT}")
             ctx = self._context(layout, Manifest(layout.dir, layout.target))
         diagnosis = checkup.diagnose(
-            self.fs, layout, ctx.manifest, corrupt, self.config.options, depth, ctx.index.exists
+            ctx.reader, layout, ctx.manifest, corrupt, self.config.options, depth, ctx.index.exists
         )
         header = self.pending_recovery(layout)
         if header is not None:
@@ -442,13 +450,14 @@ class Dot:
             elapsed=time.perf_counter() - started,
             manifest_written=written,
             workers=workers,
+            caches=self.cache_stats(),
         )
 
     def _rebuilt_record(self, ctx: _Context, name: str, paths: Sequence[str]) -> PackageRecord:
         """A record for links found on disk: dated by the links themselves."""
         times = link_times(self.fs, ctx.layout, paths) or (_iso(self.now()), _iso(self.now()))
         tree = ctx.index.tree(name)
-        files = fingerprints(self.fs, ctx.layout, name, tree, None) if tree else {}
+        files = ctx.hasher.records(name, tree, None) if tree else {}
         return PackageRecord(
             name=name,
             installed_at=times[0],
@@ -526,6 +535,7 @@ class Dot:
             up_to_date=tuple(up_to_date),
             manifest_written=written,
             workers=workers,
+            caches=self.cache_stats(),
         )
 
     def _plan(self, ctx: _Context, actions: Sequence[tuple[Action, str]]) -> Draft:
@@ -535,10 +545,15 @@ class Dot:
             options=self.config.options,
             manifest=ctx.manifest,
             sources=ctx.index,
-            target=ObservedTarget(self.fs, ctx.layout.target),
+            target=self._view(ctx),
             protected=self._protected(ctx),
             backup_root=ctx.layout.abs(BACKUP_DIR_NAME),
         )
+
+    def _view(self, ctx: _Context) -> ObservedTarget:
+        view = ObservedTarget(ctx.reader, ctx.layout.target)
+        self._views.append(view)
+        return view
 
     def _execute(
         self, ctx: _Context, levels: Levels, new_manifest: Manifest, *, force: bool = False
@@ -724,10 +739,33 @@ class Dot:
             stow_ignore=self.config.stow_ignore,
         )
         scanned: list[str] = []
-        index = PackageIndex(self.fs, layout.dir, sources, self.config.dotfiles, scanned.append)
+        # Planning reads through the target view's and the package index's own
+        # caches; a stat cache below them (dot.fs.cached) measured no gain, so the
+        # port is used directly (see docs/Performance-Guide.md).
+        reader = self.fs
+        index = PackageIndex(reader, layout.dir, sources, self.config.dotfiles, scanned.append)
         # Unique even for two runs within one clock tick: recovery tells runs apart by it.
         stamp = f"{self.now().strftime('%Y%m%dT%H%M%S.%fZ')}-{os.urandom(3).hex()}"
-        return _Context(layout, manifest_path, manifest, index, stamp, scanned)
+        hasher = Hasher(reader, layout)
+        self._hashers.append(hasher)
+        return _Context(layout, manifest_path, manifest, index, stamp, reader, hasher, scanned)
+
+    def cache_stats(self) -> tuple[CacheStats, ...]:
+        """Hits and misses of the caches this command used (for `-vv`)."""
+        from dot.ignore import compile_stats
+
+        view_hits = sum(v.hits for v in self._views)
+        view_misses = sum(v.syscalls for v in self._views)
+        hash_hits = sum(h.hits for h in self._hashers)
+        hash_misses = sum(h.misses for h in self._hashers)
+        rule_hits, rule_misses = compile_stats()
+        return (
+            CacheStats("target view", view_hits, view_misses),
+            CacheStats("content hash", hash_hits, hash_misses),
+            CacheStats(
+                "ignore patterns", rule_hits - self._rules0[0], rule_misses - self._rules0[1]
+            ),
+        )
 
     def _layout(self) -> Layout:
         directory = self._real_dir(self.config.dir, "package directory", PackageNotFound)
@@ -859,15 +897,16 @@ class Dot:
         if record is None or record.settings != self._settings(ctx, package):
             return False
         tree = ctx.index.tree(package)
-        if tree is None or not same_files(self.fs, ctx.layout, package, tree, record):
+        if tree is None or not ctx.hasher.unchanged(package, tree, record):
             return False
+        reader = ctx.reader
         for path, link in record.links.items():
             try:
-                if self.fs.readlink(ctx.layout.abs(path)) != link.text:
+                if reader.readlink(ctx.layout.abs(path)) != link.text:
                     return False
             except OSError:
                 return False
-        return all(kind_at(self.fs, ctx.layout.abs(d)) is Kind.DIR for d in record.dirs)
+        return all(kind_at(reader, ctx.layout.abs(d)) is Kind.DIR for d in record.dirs)
 
     # --- the next manifest ---------------------------------------------------
 
@@ -915,7 +954,7 @@ class Dot:
             tree = trees[name] if trees and name in trees else ctx.index.tree(name)
             old = ctx.manifest.packages.get(name)
             base = old or PackageRecord(name=name, installed_at=stamp, updated_at=stamp)
-            files = fingerprints(self.fs, ctx.layout, name, tree, old) if tree else {}
+            files = ctx.hasher.records(name, tree, old) if tree else {}
             updated = stamp if (name in touched or old is None) else base.updated_at
             updates[name] = replace(
                 base, settings=self._settings(ctx, name), files=files, updated_at=updated

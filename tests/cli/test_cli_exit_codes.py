@@ -286,8 +286,7 @@ def _exit_4_unwritable_target(env):
     assert result.exit_code == 4
     assert result.stdout == ""
     assert result.stderr == (
-        f"dot: error: cannot write to {env.real_home}: permission denied; "
-        "nothing was changed\n"
+        f"dot: error: cannot write to {env.real_home}: permission denied; nothing was changed\n"
     )
     assert after == before
 

@@ -21,6 +21,7 @@ KEYS = [
     "notes",
     "manifest_written",
     "elapsed_ms",
+    "caches",
 ]
 ZERO = dict.fromkeys(
     ["link", "unlink", "mkdir", "rmdir", "move", "backup", "delete", "adopt", "restore", "copy"], 0
@@ -35,9 +36,15 @@ def one_document(stdout: str):
 
 
 def without_elapsed(doc):
+    """The document without what varies between runs: time and cache counters."""
     assert isinstance(doc["elapsed_ms"], int | float)
     assert doc["elapsed_ms"] >= 0
-    return {k: v for k, v in doc.items() if k != "elapsed_ms"}
+    caches = doc["caches"]
+    assert set(caches) <= {"target view", "content hash", "ignore patterns"}
+    for counts in caches.values():
+        assert set(counts) == {"hits", "misses"}
+        assert all(isinstance(v, int) and v >= 0 for v in counts.values())
+    return {k: v for k, v in doc.items() if k not in ("elapsed_ms", "caches")}
 
 
 @pytest.mark.parametrize("verbosity", [[], ["-vv"]], ids=["plain", "-vv"])

@@ -10,18 +10,21 @@ from pathlib import Path
 import pytest
 
 from dot.errors import LockedError
+from dot.fs.cached import CachedFileSystem
 from dot.fs.local import LocalFileSystem
 from dot.fs.memory import MemoryFileSystem
 from dot.fs.port import FileSystem, kind_at
 from dot.model import Kind
 
 
-@pytest.fixture(params=["memory", "local"])
+@pytest.fixture(params=["memory", "local", "cached"])
 def fs_root(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[FileSystem, str]]:
     if request.param == "memory":
         fs = MemoryFileSystem()
         fs.makedirs("/root")
         yield fs, "/root"
+    elif request.param == "cached":
+        yield CachedFileSystem(LocalFileSystem()), str(tmp_path)
     else:
         yield LocalFileSystem(), str(tmp_path)
 
@@ -114,3 +117,23 @@ def test_lock_is_exclusive(fs_root: tuple[FileSystem, str]) -> None:
                 pass
     with fs.lock(root, wait=False):
         pass  # released
+
+
+def test_the_cache_counts_and_forgets_what_is_written(tmp_path: Path) -> None:
+    fs = CachedFileSystem(LocalFileSystem())
+    root = str(tmp_path)
+    assert kind_at(fs, f"{root}/x") is Kind.MISSING
+    assert kind_at(fs, f"{root}/x") is Kind.MISSING
+    assert (fs.hits, fs.misses) == (1, 1)
+    fs.symlink("t", f"{root}/x")  # a write through the cache forgets the path
+    assert kind_at(fs, f"{root}/x") is Kind.LINK
+    assert fs.readlink(f"{root}/x") == "t"
+    assert [e.name for e in fs.scandir(root)] == ["x"]
+    fs.unlink(f"{root}/x")  # and the parent's listing
+    assert [e.name for e in fs.scandir(root)] == []
+    fs.mkdir(f"{root}/d")
+    fs.symlink("t", f"{root}/d/l")
+    assert fs.readlink(f"{root}/d/l") == "t"
+    fs.rename(f"{root}/d", f"{root}/e")  # a moved directory takes its contents along
+    assert kind_at(fs, f"{root}/d/l") is Kind.MISSING
+    assert fs.readlink(f"{root}/e/l") == "t"

@@ -127,6 +127,13 @@ def render_run(result: RunResult, term: Terminal) -> None:
     if term.verbose >= 2:
         for claim in result.plan.claims:
             term.detail(f"{term.style('keep   ', 'dim')} {claim.path} -> {claim.text}", 2)
+        for cache in result.caches:
+            if cache.hits or cache.misses:
+                term.detail(
+                    f"cache {cache.name}: {cache.hits} hits, {cache.misses} misses "
+                    f"({cache.ratio:.0%} hit rate)",
+                    2,
+                )
     for conflict in result.skipped:
         term.warn(f"skipped {conflict_line(conflict)}")
     for note in result.plan.notes:
@@ -225,4 +232,5 @@ def run_json(result: RunResult) -> dict[str, Any]:
         "notes": list(result.plan.notes),
         "manifest_written": result.manifest_written,
         "elapsed_ms": round(result.elapsed * 1000, 3),
+        "caches": {c.name: {"hits": c.hits, "misses": c.misses} for c in result.caches},
     }

@@ -45,7 +45,8 @@ class ObservedTarget:
         self._nodes: dict[str, Node] = {"": DIRECTORY}
         self._listings: dict[str, dict[str, Kind]] = {}
         self._unlisted: set[str] = set()
-        self.syscalls = 0
+        self.syscalls = 0  # cache misses: reads that went to the filesystem
+        self.hits = 0  # questions answered from what was already read
 
     def _abs(self, path: str) -> str:
         return f"{self._root}/{path}" if path else self._root
@@ -53,6 +54,7 @@ class ObservedTarget:
     def node(self, path: str) -> Node:
         cached = self._nodes.get(path)
         if cached is not None:
+            self.hits += 1
             return cached
         up = parent(path)
         listing = self._listings.get(up)
@@ -61,6 +63,7 @@ class ObservedTarget:
             # cheaper than an lstat each.
             listing = self._list(up)
         if listing is not None:
+            self.hits += 1
             kind = listing.get(path.rpartition("/")[2], Kind.MISSING)
         else:
             kind = self._lstat(path)
