@@ -22,7 +22,6 @@ from dot.model import (
     Plan,
     Policy,
 )
-from dot.paths import is_within
 
 
 def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
@@ -47,9 +46,9 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
         raise ConflictError(unresolved, policy.value)
 
     operations: list[Operation] = []
-    dropped = [path for path, remedy in replacement.items() if remedy is None]
+    dropped = {path for path, remedy in replacement.items() if remedy is None}
     for item in draft.operations:
-        if dropped and any(is_within(item.path, path) for path in dropped):
+        if dropped and _below(item.path, dropped):
             continue
         if isinstance(item, Clear):
             remedy = replacement.get(item.path)
@@ -60,12 +59,17 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
     resolved = tuple(
         c for c in draft.conflicts if not c.in_run and replacement.get(c.path) is not None
     )
-    kept = tuple(
-        (path, package)
-        for path, package in draft.kept
-        if not any(is_within(path, gone) for gone in dropped)
-    )
+    kept = tuple((path, package) for path, package in draft.kept if not _below(path, dropped))
     return Plan(tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes, kept)
+
+
+def _below(path: str, roots: set[str]) -> bool:
+    """True when `path` or one of its ancestors is in `roots` (cost: its depth)."""
+    while path:
+        if path in roots:
+            return True
+        path = path.rpartition("/")[0]
+    return False
 
 
 def _remedy(conflict: Conflict, policy: Policy, backup_dir: str) -> Operation | None:
