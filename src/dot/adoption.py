@@ -8,14 +8,15 @@ the links that put the moved items back in view.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from dot.errors import DotError, UsageError
+from dot.ignore import IgnoreRules
 from dot.model import Kind
 from dot.paths import DOT_PREFIX, is_within, parent, validate_package_name
 from dot.pipeline.planner import Sources
 from dot.pipeline.scanner import Entry
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
+from dot.values import value
 
 # Containers whose children are what a user means by "a program's config".
 CONTAINERS = frozenset(
@@ -23,7 +24,7 @@ CONTAINERS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Adoptee:
     """One item to adopt: where it is in the target and where it goes in the package."""
 
@@ -90,6 +91,16 @@ def _reclean(node: Entry) -> bool:
             clean = False
     node.clean = clean
     return clean
+
+
+def ignored_name(rules: IgnoreRules, source: str, is_dir: bool) -> str:
+    """The package path (`source` or a directory above it) the rules ignore, or ""."""
+    parts = source.split("/")
+    for index in range(1, len(parts)):
+        above = "/".join(parts[:index])
+        if rules.ignored(above, True):
+            return above
+    return source if rules.ignored(source, is_dir) else ""
 
 
 def ignored_inside(entry: Entry, prefix: str) -> list[str]:

@@ -20,7 +20,6 @@ import pwd
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from difflib import get_close_matches
 from enum import Enum
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from dot.choices import COLORS, DEFAULT_NO_FOLD, FORMATS, POLICIES
 from dot.errors import ConfigError, DotError, UsageError
 from dot.model import Policy
+from dot.values import field, value
 
 CONFIG_VARIABLE = "DOT_CONFIG"
 LIST_SEPARATOR = ":"
@@ -44,7 +44,7 @@ class Type(Enum):
     LIST = "a list of strings"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Key:
     """One configuration key: its snake_case name, its type and its constraints."""
 
@@ -104,7 +104,7 @@ _BOOLEANS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Settings:
     """Every global setting after merging all sources; paths are absolute."""
 
@@ -138,7 +138,7 @@ class Settings:
     warnings: tuple[str, ...] = ()  # .stowrc contents that were ignored
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Layer:
     """The keys one source sets, already checked and converted."""
 
@@ -147,7 +147,7 @@ class Layer:
     file: bool = False  # the source is a file (reported in Settings.files)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class World:
     """What configuration reads from outside itself: the environment and the cwd."""
 
@@ -371,16 +371,16 @@ def _from_text(key: Key, text: str, world: World) -> Any:
 def from_flags(flags: Mapping[str, Any], world: World) -> Layer:
     """The options given on the command line (already typed by the CLI)."""
     values: dict[str, Any] = {}
-    for name, value in flags.items():
+    for name, item in flags.items():
         key = KEYS.get(name)
-        if key is None or value is None:
+        if key is None or item is None:
             continue
         if key.type is Type.PATH:
             option = "--" + name.replace("_", "-")
-            value = expand(value, world.cwd, option, world, UsageError)
+            item = expand(item, world.cwd, option, world, UsageError)
         elif key.type is Type.LIST:
-            value = tuple(value)
-        values[name] = value
+            item = tuple(item)
+        values[name] = item
     return Layer("command line", values)
 
 

@@ -10,7 +10,6 @@ A lost or corrupt manifest is rebuilt that way from the links on disk.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from dot.choices import DEFAULT_DOCTOR_DEPTH
@@ -20,6 +19,7 @@ from dot.manifest import Manifest
 from dot.model import Kind
 from dot.paths import Layout, parent, translate, translate_name
 from dot.pipeline.planner import Options
+from dot.values import field, value
 
 DEFAULT_DEPTH = DEFAULT_DOCTOR_DEPTH
 
@@ -66,7 +66,7 @@ EXPLAIN = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Finding:
     """One problem: what, where, which package, and a detail for humans."""
 
@@ -84,7 +84,7 @@ class Finding:
         return (self.problem.value, self.path, self.package)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Diagnosis:
     """Everything doctor found, plus what the fix needs to know."""
 
@@ -95,7 +95,7 @@ class Diagnosis:
     links_scanned: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FixPlan:
     """What `--fix` will do, in terms the service can execute."""
 

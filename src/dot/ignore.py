@@ -13,9 +13,9 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from dot.errors import ConfigError, InvalidPattern
+from dot.values import value
 
 DOT_IGNORE_FILE = ".dotignore"
 STOW_IGNORE_FILE = ".stow-local-ignore"
@@ -55,7 +55,7 @@ _STOW_BASE = 2  # Stow regex without "/", matched against the last component
 _STOW_SUFFIX = 3  # Stow --ignore regex, matched against the end of "rel"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class _Rule:
     regex: re.Pattern[str]
     include: bool  # True: a match ignores the path; False: a match re-includes it

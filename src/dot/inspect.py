@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 
 from dot.fs.port import FileSystem, kind_at, kind_of_entry
 from dot.manifest import LinkRecord
 from dot.model import Kind
 from dot.paths import Layout
+from dot.values import value
 
 
 class Health(StrEnum):
@@ -27,7 +27,7 @@ class Health(StrEnum):
     BROKEN = "broken"  # the link is right but its source is gone from the package
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LinkHealth:
     """A recorded link and what is on disk now."""
 
@@ -70,7 +70,7 @@ SKIP_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FoundLink:
     """A symlink found on disk below the target."""
 

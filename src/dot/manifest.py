@@ -12,7 +12,6 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from dot.errors import ManifestError, PermissionDenied
@@ -33,6 +32,7 @@ from dot.model import (
     Unlink,
 )
 from dot.paths import validate_package_name
+from dot.values import field, replace, value
 
 VERSION = 1
 DEFAULT_NAME = ".dot-manifest.json"
@@ -64,7 +64,7 @@ class FileRecord(NamedTuple):
         return self[:4] == other
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BackupRecord:
     """A file dot moved away; `origin` is "target" (restore on unmanage) or "package"."""
 
@@ -73,7 +73,7 @@ class BackupRecord:
     origin: str = "target"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Settings:
     """The mapping options a package was installed with."""
 
@@ -84,7 +84,7 @@ class Settings:
     ignore: str = ""  # digest of the ignore rules in effect
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PackageRecord:
     """Everything dot knows about one installed package."""
 
@@ -96,11 +96,11 @@ class PackageRecord:
     links: Mapping[str, LinkRecord] = field(default_factory=dict)
     dirs: frozenset[str] = frozenset()
     backups: tuple[BackupRecord, ...] = ()
-    adopted: frozenset[str] = frozenset()
+    adopted: Mapping[str, str] = field(default_factory=dict)  # target path -> package source
     files: Mapping[str, FileRecord] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Manifest:
     """The whole manifest of one target."""
 
@@ -144,7 +144,7 @@ def apply(
     dirs = {name: set(rec.dirs) for name, rec in records.items()}
     created = set(manifest.dirs)
     backups = {name: list(rec.backups) for name, rec in records.items()}
-    adopted = {name: set(rec.adopted) for name, rec in records.items()}
+    adopted = {name: dict(rec.adopted) for name, rec in records.items()}
 
     owner = {path: name for name, table in links.items() for path in table}
 
@@ -179,15 +179,15 @@ def apply(
                     backups[op.package].append(BackupRecord(path, op.dest, "target"))
                 if isinstance(op, Adopt) and op.package in backups:
                     backups[op.package].append(BackupRecord(op.source, op.stash, "package"))
-                    adopted[op.package].add(path)
+                    adopted[op.package][path] = op.source
             case Take(path=path, package=pkg):
                 drop_link(path)
                 if pkg in adopted:
-                    adopted[pkg].add(path)
+                    adopted[pkg][path] = op.source
             case Restore(path=path, package=pkg) if pkg in backups:
                 backups[pkg] = [b for b in backups[pkg] if b.path != path or b.origin != "target"]
             case CopyBack(path=path, package=pkg) if pkg in adopted:
-                adopted[pkg].discard(path)
+                adopted[pkg].pop(path, None)
             case Mkdir() | Restore() | CopyBack():
                 pass
     for path, package in kept:  # empty package directories the package keeps
@@ -203,7 +203,7 @@ def apply(
             links=links[name],
             dirs=frozenset(dirs[name]),
             backups=tuple(backups[name]),
-            adopted=frozenset(adopted[name]),
+            adopted=adopted[name],
         )
         for name, rec in records.items()
         if name not in gone
@@ -245,7 +245,7 @@ def _dump_record(rec: PackageRecord) -> dict[str, Any]:
         },
         "dirs": sorted(rec.dirs),
         "backups": [{"path": b.path, "stored": b.stored, "origin": b.origin} for b in rec.backups],
-        "adopted": sorted(rec.adopted),
+        "adopted": dict(sorted(rec.adopted.items())),
         "files": {
             path: [f.size, f.mtime_ns, f.ino, f.mode, f.sha256] for path, f in rec.files.items()
         },
@@ -377,10 +377,12 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         backups.append(
             BackupRecord(_rel_path(item.get("path"), f"{where} backup path"), stored, origin)
         )
-    adopted = frozenset(
-        _rel_path(p, f"{where} adopted path")
-        for p in _want(raw.get("adopted"), list, f"{where} adopted")
-    )
+    adopted = {
+        _rel_path(p, f"{where} adopted path"): _rel_path(
+            src, f"{where} adopted source", allow_root=True
+        )
+        for p, src in _want(raw.get("adopted"), dict, f"{where} adopted").items()
+    }
     files: dict[str, FileRecord] = {}
     for path, values in _want(raw.get("files"), dict, f"{where} files").items():
         if (

@@ -7,8 +7,9 @@ elsewhere) is absolute. Package sources are relative to the package directory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from dot.values import field, value
 
 
 class Kind(StrEnum):
@@ -41,7 +42,7 @@ class ConflictKind(StrEnum):
     PROTECTED = "protected"  # dot's own state or the package directory itself
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Conflict:
     """An obstacle found while planning; `empty` tells whether a directory is empty."""
 
@@ -59,7 +60,7 @@ class Conflict:
 # --- operations --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Link:
     """Create a symlink at `path` whose text is `text`, owned by `package`."""
 
@@ -70,7 +71,7 @@ class Link:
     kind: Kind  # FILE or DIR: what the link stands for (a folded directory is DIR)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Unlink:
     """Remove the symlink at `path`, which must still read `text`."""
 
@@ -79,22 +80,27 @@ class Unlink:
     package: str | None  # the owner, when the link resolves into a package
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Mkdir:
-    """Create the directory `path`; `package` is None for dot's own state directories."""
+    """Create the directory `path`; `package` is None for dot's own state directories.
+
+    `mode`, when given, is the permission bits of the package directory it mirrors
+    (an adopted 0700 ~/.ssh stays 0700).
+    """
 
     path: str
     package: str | None
+    mode: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Rmdir:
     """Remove the empty directory `path` that dot created."""
 
     path: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Backup:
     """Move the obstacle at `path` to `dest` (policy `backup`)."""
 
@@ -104,7 +110,7 @@ class Backup:
     existing: Kind
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Delete:
     """Remove the obstacle at `path` (policy `overwrite`); kept aside until commit."""
 
@@ -112,7 +118,7 @@ class Delete:
     existing: Kind
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Adopt:
     """Move the file at `path` into the package as `source`; the old copy goes to `stash`."""
 
@@ -122,7 +128,7 @@ class Adopt:
     stash: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Take:
     """Move the item at `path` into the package as `source` (absolute `dest`): `dot adopt`."""
 
@@ -132,7 +138,7 @@ class Take:
     dest: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Restore:
     """Move a backup from `backup` back to `path`; prune emptied backup dirs up to `root`."""
 
@@ -142,7 +148,7 @@ class Restore:
     root: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CopyBack:
     """Put a real copy (file or whole tree) of the package's `source` at `path`.
 
@@ -154,7 +160,7 @@ class CopyBack:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Clear:
     """Placeholder for removing the obstacle of `conflict`; only the resolver sees it."""
 
@@ -169,7 +175,7 @@ Operation = Link | Unlink | Mkdir | Rmdir | Backup | Delete | Adopt | Take | Res
 DraftOperation = Operation | Clear
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Claim:
     """An existing link that is already right and now belongs to `package` (no write)."""
 
@@ -180,7 +186,7 @@ class Claim:
     kind: Kind
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Draft:
     """What the planner wants, before the conflict policy is applied."""
 
@@ -191,7 +197,7 @@ class Draft:
     kept: tuple[tuple[str, str], ...] = ()  # (path, package): empty package directories
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Plan:
     """Operations ready to execute, plus what the policy skipped."""
 
@@ -207,7 +213,7 @@ class Plan:
         return not self.operations
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Levels:
     """Operations grouped into levels; operations within one level are independent."""
 
@@ -221,7 +227,7 @@ class Levels:
         return tuple(op for level in self.levels for op in level)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Summary:
     """Counts of what a plan does, by kind of operation."""
 

@@ -6,7 +6,8 @@ All functions here are string operations; none touches the filesystem.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+
+from dot.values import field, value
 
 DOT_PREFIX = "dot-"
 
@@ -53,7 +54,7 @@ def validate_package_name(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Owner:
     """Where a link points, when it points into the package directory."""
 
@@ -61,7 +62,7 @@ class Owner:
     source: str  # path inside the package ("" for the package root)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Layout:
     """The package directory and the target, as real absolute paths.
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from dot.doctor import Finding
 from dot.inspect import Health, LinkHealth
 from dot.model import Conflict, Levels, Operation, Plan, Summary
+from dot.values import field, value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CacheStats:
     """Hit and miss counts of one cache, for `-vv`."""
 
@@ -23,7 +22,7 @@ class CacheStats:
         return self.hits / total if total else 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RunResult:
     """What manage, unmanage or remanage planned and (unless a dry run) did."""
 
@@ -55,7 +54,7 @@ class RunResult:
         return bool(self.operations) and not self.dry_run
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PackageStatus:
     """One installed package and the health of each of its links."""
 
@@ -78,7 +77,7 @@ class PackageStatus:
         return self.present and all(link.health is Health.OK for link in self.links)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class StatusResult:
     """`dot status`: every (or the named) installed package."""
 
@@ -91,7 +90,7 @@ class StatusResult:
         return all(p.healthy for p in self.packages)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PackageSummary:
     """One line of `dot list`."""
 
@@ -102,7 +101,7 @@ class PackageSummary:
     updated_at: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ListResult:
     """`dot list`: the inventory of installed packages."""
 
@@ -112,7 +111,7 @@ class ListResult:
     packages: tuple[PackageSummary, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DoctorResult:
     """`dot doctor`: what was found and, with --fix, what was repaired."""
 

@@ -12,7 +12,6 @@ import os
 import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -65,6 +64,7 @@ from dot.pipeline import journal as journals
 from dot.pipeline.executor import (
     Executor,
     Transaction,
+    deferred_interrupts,
     interrupts_as_keyboard,
     signals_blocked,
 )
@@ -75,12 +75,13 @@ from dot.pipeline.scanner import Entry, PackageIndex, RuleSources, scan
 from dot.pipeline.sorter import order
 from dot.pipeline.target import ObservedTarget
 from dot.results import CacheStats, DoctorResult, ListResult, RunResult, StatusResult
+from dot.values import field, replace, value
 
 BACKUP_DIR_NAME = ".dot-backup"
 TRASH_DIR_NAME = ".dot-trash"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Config:
     """Every setting a run needs, already merged from flags, environment and config.
 
@@ -120,7 +121,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@value
 class _Context:
     """What one command resolved before planning: real paths, manifest, packages."""
 
@@ -223,6 +224,12 @@ class Dot:
             if root and not item.path.startswith(root):
                 raise UsageError(f"{item.path} is not inside {root} (--package-name-mapping)")
             source = adoption.to_source(item.path[len(root) :], options.dotfiles)
+            hidden = adoption.ignored_name(rules, source, item.kind is Kind.DIR)
+            if hidden:
+                raise DotError(
+                    f"cannot adopt {item.path}: in package {name} it would be {hidden}, which "
+                    "dot ignores, so it would never be linked back (see the ignore rules)"
+                )
             dest = layout.source_abs(name, source)
             if kind_at(self.fs, dest) is not Kind.MISSING:
                 raise DotError(
@@ -584,9 +591,6 @@ class Dot:
             if journal is not None:
                 self._begin_journal(journal, ctx, levels, trash)
             executor.run(levels, tx)
-            new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
-            if changed_manifest:
-                manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
         except (DotError, OSError, KeyboardInterrupt) as exc:
             if tx.rolled_back or not tx.done:  # undone already, or nothing was done
                 self._forget(journal)
@@ -596,8 +600,16 @@ class Dot:
                     ) from None
                 raise
             self._fail_after_execution(tx, journal, exc)
-        tx.commit()
-        self._forget(journal)
+        # The run is as good as done: a signal now waits until it is committed.
+        with deferred_interrupts():
+            try:
+                new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
+                if changed_manifest:
+                    manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
+            except (DotError, OSError) as exc:
+                self._fail_after_execution(tx, journal, exc)
+            tx.commit()
+            self._forget(journal)
         return tx.stats.workers, changed_manifest
 
     def _begin_journal(self, journal: Journal, ctx: _Context, levels: Levels, trash: str) -> None:

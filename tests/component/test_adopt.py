@@ -58,7 +58,7 @@ def test_adopt_then_unmanage_round_trip(home: MemoryFileSystem) -> None:
     assert home.readlink(f"{DIR}/nvim/dot-words") == "/usr/share/dict/words"
     m = manifest_io.load(home, f"{HOME}/.dot-manifest.json", DIR, HOME)
     assert m.packages["vim"].source == "adopted"
-    assert m.packages["nvim"].adopted == {".config/nvim", ".words"}
+    assert m.packages["nvim"].adopted == {".config/nvim": "dot-config/nvim", ".words": "dot-words"}
     dot.unmanage(["vim", "nvim"])
     assert home.snapshot(HOME) == before  # content and modes, directories included
     assert home.read_bytes(f"{DIR}/nvim/dot-config/nvim/init.lua") == b"--"  # copy kept

@@ -36,7 +36,7 @@ FULL = Manifest(
             links={".vimrc": LinkRecord("../d/vim/dot-vimrc", "dot-vimrc", Kind.FILE)},
             dirs=frozenset({".vim"}),
             backups=(BackupRecord(".vimrc", "/h/.dot-backup/R/.vimrc"),),
-            adopted=frozenset({".x"}),
+            adopted={".x": "dot-x"},
             files={"dot-vimrc": FileRecord(3, 10, 7, 0o100644, "ff" * 32)},
         )
     },
@@ -164,7 +164,7 @@ def test_apply_folds_operations_into_records() -> None:
     assert "c" not in later.packages["a"].links
 
     adopted = apply(out, [Adopt("q", "a", "src/q", "/h/.dot-backup/R-adopted/a/src/q")], [], {})
-    assert adopted.packages["a"].adopted == {"q"}
+    assert adopted.packages["a"].adopted == {"q": "src/q"}
     assert adopted.packages["a"].backups[-1].origin == "package"
 
     gone = apply(out, [], [], {}, removed=["a"])

@@ -306,7 +306,7 @@ def test_unmanage_uses_the_manifest_when_the_package_directory_is_gone() -> None
 
 
 def test_unmanage_restores_backups_of_the_package() -> None:
-    from dataclasses import replace
+    from dot.values import replace
 
     from dot.manifest import BackupRecord
 

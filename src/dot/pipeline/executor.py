@@ -52,7 +52,7 @@ class Done:
     """A completed operation and what it takes to undo it (one per operation run,
     so a plain slotted class: cheaper to make than a frozen dataclass)."""
 
-    __slots__ = ("aside", "created", "op", "removed")
+    __slots__ = ("aside", "created", "mode", "op", "removed")
 
     def __init__(
         self,
@@ -60,11 +60,13 @@ class Done:
         created: tuple[str, ...] = (),  # directories this operation created (absolute)
         removed: tuple[str, ...] = (),  # directories this operation removed (absolute)
         aside: str = "",  # where a deleted item waits until commit
+        mode: int | None = None,  # a removed directory's permission bits
     ) -> None:
         self.op = op
         self.created = created
         self.removed = removed
         self.aside = aside
+        self.mode = mode
 
 
 class Journal(Protocol):
@@ -151,6 +153,7 @@ class Executor:
         self.progress = progress
         self._verified: set[str] = set()
         self._verify_lock = threading.Lock()
+        self._stop = StopFlag()
 
     def begin(self) -> Transaction:
         """A new, empty transaction to run levels in."""
@@ -172,10 +175,12 @@ class Executor:
         if self.jobs is not None and levels.count >= PARALLEL_THRESHOLD:
             self._workers = max(1, self.jobs)
         try:
-            for level in levels.levels:
-                self._level(list(level), tx)
-                if self.journal is not None:
-                    self.journal.flush()
+            with deferred_interrupts() as stop:
+                self._stop = stop
+                for level in levels.levels:
+                    self._level(list(level), tx)
+                    if self.journal is not None:
+                        self.journal.flush()
         except KeyboardInterrupt:
             with signals_blocked():
                 problems = tx.rollback()
@@ -204,6 +209,8 @@ class Executor:
                 return
             self._record(tx, self._do(ops[index]))
             index += 1
+            if self._stop.signum:  # a signal arrived: stop here, between operations
+                raise KeyboardInterrupt
             if self._undecided and len(tx.done) >= PROBE_SIZE:
                 self._undecided = False
                 per_op = (time.perf_counter() - self._started) / len(tx.done)
@@ -212,15 +219,10 @@ class Executor:
 
     def _parallel(self, level: Sequence[Operation], tx: Transaction, workers: int) -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dot-exec") as pool:
-            futures: list[Future[Done]] = [pool.submit(self._do, op) for op in level]
-            try:
-                finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            except KeyboardInterrupt:
-                for future in futures:
-                    future.cancel()
-                wait(futures)
-                self._collect(futures, tx)
-                raise
+            futures: list[Future[Done | None]] = [
+                pool.submit(self._do_unless_stopped, op) for op in level
+            ]
+            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
             if any(f.exception() is not None for f in finished):
                 for future in futures:
                     future.cancel()
@@ -228,15 +230,23 @@ class Executor:
             failure = self._collect(futures, tx)
             if failure is not None:
                 raise failure
+            if self._stop.signum:
+                raise KeyboardInterrupt
 
-    def _collect(self, futures: Sequence[Future[Done]], tx: Transaction) -> _OpFailed | None:
+    def _do_unless_stopped(self, op: Operation) -> Done | None:
+        """In a worker: run `op`, unless a signal asked the run to stop (then None)."""
+        return None if self._stop.signum else self._do(op)
+
+    def _collect(self, futures: Sequence[Future[Done | None]], tx: Transaction) -> _OpFailed | None:
         failure: _OpFailed | None = None
         for future in futures:
             if future.cancelled():
                 continue
             exc = future.exception()
             if exc is None:
-                self._record(tx, future.result())
+                done = future.result()
+                if done is not None:
+                    self._record(tx, done)
             elif isinstance(exc, _OpFailed) and failure is None:
                 failure = exc
             elif failure is None:
@@ -278,6 +288,38 @@ class Executor:
             self.journal.record(done.op)
         if self.progress is not None:
             self.progress(1)
+
+
+class StopFlag:
+    """The number of the signal that asked a run to stop (0 while none did)."""
+
+    __slots__ = ("signum",)
+
+    def __init__(self) -> None:
+        self.signum = 0
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[StopFlag]:
+    """While inside, SIGINT and SIGTERM only set a flag, checked at safe points.
+
+    An operation and its record must not be torn apart: a signal raising in the
+    middle would leave a completed change that no rollback knows about.
+    """
+    flag = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        flag.signum = signum
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 @contextlib.contextmanager
@@ -360,12 +402,19 @@ def _apply(fs: FileSystem, layout: Layout, op: Operation, path: str, trash: str)
                 raise OSError(errno.ESTALE, f"link changed since planning (now -> {current})")
             fs.unlink(path)
             return Done(op)
-        case Mkdir():
+        case Mkdir(mode=mode):
             fs.mkdir(path)
+            if mode is not None:
+                try:
+                    fs.chmod(path, mode)
+                except OSError:
+                    fs.rmdir(path)
+                    raise
             return Done(op)
         case Rmdir():
+            mode = stat.S_IMODE(fs.lstat(path).st_mode)
             fs.rmdir(path)
-            return Done(op)
+            return Done(op, mode=mode)
         case Backup(dest=dest):
             created = _makedirs(fs, posixpath.dirname(dest))
             with _unmade_on_error(fs, created):
@@ -415,6 +464,8 @@ def _undo(fs: FileSystem, layout: Layout, done: Done) -> None:
             fs.rmdir(path)
         case Rmdir():
             fs.mkdir(path)
+            if done.mode is not None:
+                fs.chmod(path, done.mode)
         case Backup(dest=dest):
             fs.rename(dest, path)
         case Delete():

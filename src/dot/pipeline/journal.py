@@ -18,7 +18,6 @@ import contextlib
 import json
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from dot.errors import DotError
@@ -39,6 +38,7 @@ from dot.model import (
     verb,
 )
 from dot.paths import Layout
+from dot.values import value
 
 JOURNAL_NAME = ".dot-journal"
 VERSION = 1
@@ -49,7 +49,7 @@ class JournalError(DotError):
     """The journal of an interrupted run cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Header:
     """What a run recorded before its first write."""
 
@@ -68,7 +68,7 @@ class Header:
 _FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
     "link": (Link, ("path", "text", "package", "source", "kind")),
     "unlink": (Unlink, ("path", "text", "package")),
-    "mkdir": (Mkdir, ("path", "package")),
+    "mkdir": (Mkdir, ("path", "package", "mode")),
     "rmdir": (Rmdir, ("path",)),
     "backup": (Backup, ("path", "dest", "package", "existing")),
     "delete": (Delete, ("path", "existing")),
@@ -84,7 +84,7 @@ _KIND_VALUES = frozenset(k.value for k in Kind)
 _ENCODERS: dict[type, Any] = {
     Link: lambda op: ["link", op.path, op.text, op.package, op.source, op.kind.value],
     Unlink: lambda op: ["unlink", op.path, op.text, op.package],
-    Mkdir: lambda op: ["mkdir", op.path, op.package],
+    Mkdir: lambda op: ["mkdir", op.path, op.package, op.mode],
     Rmdir: lambda op: ["rmdir", op.path],
     Backup: lambda op: ["backup", op.path, op.dest, op.package, op.existing.value],
     Delete: lambda op: ["delete", op.path, op.existing.value],
@@ -109,16 +109,19 @@ def decode(doc: object, where: str) -> Operation:
     if len(doc) != len(names) + 1:
         raise JournalError(f"journal {where} holds a malformed {doc[0]} operation")
     values: list[Any] = []
-    for field_name, value in zip(names, doc[1:], strict=True):
+    for field_name, item in zip(names, doc[1:], strict=True):
         if field_name in ("kind", "existing"):
-            if not isinstance(value, str) or value not in _KIND_VALUES:
-                raise JournalError(f"journal {where} holds a bad kind {value!r}")
-            value = Kind(value)
-        elif field_name == "package" and value is None and cls in (Unlink, Mkdir):
+            if not isinstance(item, str) or item not in _KIND_VALUES:
+                raise JournalError(f"journal {where} holds a bad kind {item!r}")
+            item = Kind(item)
+        elif field_name == "package" and item is None and cls in (Unlink, Mkdir):
             pass
-        elif not isinstance(value, str) or "\0" in value:
-            raise JournalError(f"journal {where} holds a bad {field_name} {value!r}")
-        values.append(value)
+        elif field_name == "mode":
+            if item is not None and (type(item) is not int or not 0 <= item <= 0o7777):
+                raise JournalError(f"journal {where} holds a bad mode {item!r}")
+        elif not isinstance(item, str) or "\0" in item:
+            raise JournalError(f"journal {where} holds a bad {field_name} {item!r}")
+        values.append(item)
     op: Operation = cls(*values)
     _check_path(op.path, where)
     return op
@@ -228,7 +231,7 @@ def _header(doc: object, where: str) -> Header:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Recovery:
     """What recovering an interrupted run did."""
 

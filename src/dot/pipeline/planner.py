@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from posixpath import dirname
 from typing import Protocol
@@ -37,6 +36,7 @@ from dot.model import (
 from dot.paths import Layout, Owner, is_within, join, parent, translate, translate_name
 from dot.pipeline.scanner import Entry
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
+from dot.values import value
 
 
 class Action(Enum):
@@ -47,7 +47,7 @@ class Action(Enum):
     REMANAGE = "remanage"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Options:
     """The mapping options that shape the link farm."""
 
@@ -64,7 +64,7 @@ class Sources(Protocol):
     def tree(self, name: str) -> Entry | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class _LinkMeta:
     package: str
     source: str
@@ -87,6 +87,7 @@ class _Overlay:
         self.cleared: dict[str, Conflict] = {}
         self.restores: dict[str, Restore | CopyBack] = {}
         self._observed: dict[str, Node] = {}
+        self.modes: dict[str, int] = {}
 
     def get(self, path: str) -> Node:
         node = self.changes.get(path)
@@ -142,10 +143,12 @@ class _Overlay:
         self._set(path, Node(Kind.LINK, text))
         self.meta[path] = meta
 
-    def mkdir(self, path: str, creator: str) -> None:
+    def mkdir(self, path: str, creator: str, mode: int | None = None) -> None:
         self._set(path, DIRECTORY)
         self.fresh.add(path)
         self.creator[path] = creator
+        if mode is not None:
+            self.modes[path] = mode
 
     def clear(self, path: str, conflict: Conflict) -> None:
         self.remove(path)
@@ -246,7 +249,7 @@ class _Planner:
 
     def _install(self, package: str, entry: Entry, source: str, path: str) -> None:
         if entry.kind is Kind.DIR and not self._may_fold(entry, path):
-            self.view.mkdir(path, package)
+            self.view.mkdir(path, package, entry.mode)
             self.created.add(path)
             self._contents(package, entry, source, path)
             return
@@ -309,7 +312,7 @@ class _Planner:
         tree = self.sources.tree(owner.package)
         folded = tree.find(owner.source) if tree is not None else None
         self.view.remove(path)
-        self.view.mkdir(path, package)
+        self.view.mkdir(path, package, folded.mode if folded is not None else None)
         self.created.add(path)
         if folded is not None:
             self._contents(owner.package, folded, owner.source, path)
@@ -388,6 +391,8 @@ class _Planner:
         if restore and record is not None:
             self._restore(package)
         self._tidy(affected)
+        if restore and record is not None and record.adopted:
+            self._copy_back(package)
 
     def _collect(
         self, package: str, entry: Entry, path: str, into: dict[str, None], dirs: set[str]
@@ -417,14 +422,27 @@ class _Planner:
                 self._restore_one(package, backup.path, backup.stored)
             else:
                 self.notes.append(f"{backup.path} is occupied; the backup stays at {backup.stored}")
-        for path in sorted(record.adopted):
-            link = record.links.get(path)
-            if link is None:
-                continue
-            if self.view.get(path).kind is Kind.MISSING:
-                self.view.restore(path, CopyBack(path, package, link.source))
-            else:
-                self.notes.append(f"{path} is occupied; the adopted file stays in {package}")
+
+    def _copy_back(self, package: str) -> None:
+        """Put real copies of adopted files back (after the links and dirs are gone)."""
+        record = self.manifest.packages[package]
+        tree = self.sources.tree(package)
+        for path, source in sorted(record.adopted.items()):
+            self._copy_back_one(package, tree, source, path)
+
+    def _copy_back_one(self, package: str, tree: Entry | None, source: str, path: str) -> None:
+        current = self.view.get(path)
+        entry = tree.find(source) if tree is not None else None
+        if entry is None:
+            self.notes.append(f"the adopted {path} is gone from package {package}")
+        elif current.kind is Kind.MISSING and self.view.get(parent(path)).kind is Kind.DIR:
+            self.view.restore(path, CopyBack(path, package, source))
+        elif current.kind is Kind.DIR and entry.kind is Kind.DIR:
+            # Something else lives there now (a file the user added): merge, entry by entry.
+            for name in entry.children:
+                self._copy_back_one(package, tree, join(source, name), join(path, name))
+        else:
+            self.notes.append(f"{path} is occupied; the adopted copy stays in {package}")
 
     def _tidy(self, affected: set[str]) -> None:
         """Refold or remove directories dot created that the removals changed, deepest first."""
@@ -549,7 +567,7 @@ class _Planner:
                 meta = view.meta[path]
                 ops.append(Link(path, final.text, meta.package, meta.source, meta.kind))
             elif final.kind is Kind.DIR:
-                ops.append(Mkdir(path, view.creator.get(path)))
+                ops.append(Mkdir(path, view.creator.get(path), view.modes.get(path)))
             elif final is _RESTORED:
                 ops.append(view.restores[path])
         kept = tuple(

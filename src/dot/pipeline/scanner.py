@@ -8,13 +8,13 @@ folded as far as its contents go: no ignored entry and no translated name below 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
 from dot.fs.port import EntryLike, FileSystem, kind_of_mode
 from dot.ignore import DEFAULT_PATTERNS, DOT_IGNORE_FILE, STOW_IGNORE_FILE, IgnoreRules, RuleBuilder
 from dot.model import Kind
 from dot.paths import DOT_PREFIX, validate_package_name
+from dot.values import value
 
 Fingerprint = tuple[int, int, int, int]  # size, mtime_ns, inode, mode
 
@@ -25,7 +25,7 @@ _NO_CHILDREN: dict[str, Entry] = {}
 class Entry:
     """One node of a scanned package (package-side name); children sorted by name."""
 
-    __slots__ = ("children", "clean", "fingerprint", "ignored", "kind", "name")
+    __slots__ = ("children", "clean", "fingerprint", "ignored", "kind", "mode", "name")
 
     def __init__(
         self,
@@ -38,6 +38,7 @@ class Entry:
         self.kind = kind
         self.fingerprint = fingerprint
         self.ignored = ignored
+        self.mode: int | None = None  # a directory's permission bits
         # Files share one empty mapping; directories get their own (sorted by name).
         self.children: dict[str, Entry] = {} if kind is Kind.DIR else _NO_CHILDREN
         self.clean = True
@@ -82,6 +83,10 @@ def scan(fs: FileSystem, root: str, rules: IgnoreRules, dotfiles: bool, prefix: 
     package root apply (used when `adopt` scans a directory before moving it in).
     """
     top = Entry(prefix.rpartition("/")[2], Kind.DIR)
+    try:
+        top.mode = fs.lstat(root).st_mode & 0o7777
+    except OSError:
+        pass  # the walk below reports an unreadable directory
     _scan_dir(fs, root, prefix, top, rules, dotfiles)
     return top
 
@@ -114,6 +119,7 @@ def _scan_dir(
             continue
         if kind is Kind.DIR:
             child = Entry(name, kind)
+            child.mode = item.stat(follow_symlinks=False).st_mode & 0o7777
             _scan_dir(fs, item.path, child_rel, child, rules, dotfiles)
             clean = clean and child.clean
         else:
@@ -129,7 +135,7 @@ def _name(entry: EntryLike) -> str:
     return entry.name
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RuleSources:
     """Where ignore rules come from, besides each package's own files."""
 

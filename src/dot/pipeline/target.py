@@ -8,16 +8,16 @@ is the same view over literal data, for tests of the pure stages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
 from dot.errors import PermissionDenied
 from dot.fs.port import FileSystem, kind_of_entry, kind_of_mode
 from dot.model import Kind
 from dot.paths import join, parent
+from dot.values import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Node:
     """What is at a target path: its kind and, for a symlink, its text."""
 

@@ -15,14 +15,17 @@ if TYPE_CHECKING:
 
 
 def split_arguments(
-    arguments: tuple[str, ...], package: str | None
+    arguments: tuple[str, ...], package: str | None, package_dir: str
 ) -> tuple[str | None, list[str]]:
     """Tell `PKG PATH...` from `PATH...`: a first argument is the package when more
-    arguments follow, it is a plain name, and no such path exists here."""
+    arguments follow, it is a plain name, and it names an existing package or no
+    path here (run from the package directory, `vim` is both: it is the package)."""
     items = list(arguments)
     if package is None and len(items) >= 2:
         first = items[0]
-        if validate_package_name(first) is None and not os.path.lexists(first):
+        if validate_package_name(first) is None and (
+            not os.path.lexists(first) or os.path.isdir(os.path.join(package_dir, first))
+        ):
             return first, items[1:]
     return package, items
 
@@ -48,6 +51,6 @@ def register(group: click.Group, with_session: Decorator) -> None:
         place. The package is created when needed and recorded as adopted;
         `dot unmanage PKG` later puts real copies back where they were.
         """
-        name, paths = split_arguments(arguments, package)
+        name, paths = split_arguments(arguments, package, session.config().dir)
         absolute = [os.path.abspath(os.path.expanduser(p)) for p in paths]
         return show_run(session, session.service().adopt(name, absolute))

@@ -1,0 +1,136 @@
+"""`@value`: frozen value classes that are cheap to define.
+
+`@dataclass(frozen=True, slots=True)` costs about 1.7 ms per class at import (it
+compiles several functions one by one and rebuilds the class for slots); dot
+defines dozens of such classes, which made start-up measurably slower than its
+floor (importing click and pathspec). `@value` compiles one small module per
+class instead and keeps the class: a tenth of the time. It supports what dot
+uses: fields with defaults, `field(default_factory=...)` for mutable defaults,
+`field(init=False, compare=False)` for fields computed in `__post_init__`,
+equality, hashing, `repr`, `__match_args__`, and frozenness. `replace` works like
+its dataclasses namesake. mypy understands it through PEP 681
+(`dataclass_transform`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform
+
+T = TypeVar("T")
+
+_MISSING: Any = object()
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+class _Derived:
+    __slots__ = ()
+
+
+def field(
+    *,
+    default_factory: Callable[[], T] | None = None,
+    init: bool = True,
+    compare: bool = True,
+) -> T:
+    """`field(default_factory=f)`: a default made fresh per instance;
+    `field(init=False, compare=False)`: set by `__post_init__`, not compared."""
+    if default_factory is not None:
+        return _Factory(default_factory)  # type: ignore[return-value]
+    if init or compare:
+        raise TypeError("field() supports default_factory=..., or init=False, compare=False")
+    return _Derived()  # type: ignore[return-value]
+
+
+def _frozen(self: object, name: str, value: object) -> None:
+    raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
+
+
+def _frozen_del(self: object, name: str) -> None:
+    raise AttributeError(f"cannot delete field {name!r} of a frozen {type(self).__name__}")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def value(cls: type[T]) -> type[T]:
+    """Make `cls` a frozen value class from its annotated fields (see the module doc)."""
+    fields: list[str] = []
+    derived_names: list[str] = []
+    defaults: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+                continue
+            default = klass.__dict__.get(name, _MISSING)
+            if isinstance(default, _Derived):
+                derived_names.append(name)
+                continue
+            if name not in fields:
+                fields.append(name)
+            if default is not _MISSING:
+                defaults[name] = default
+    params = []
+    body = []
+    env: dict[str, Any] = {"_set": object.__setattr__, "_cls": cls}
+    for name in fields:
+        default = defaults.get(name, _MISSING)
+        if default is _MISSING:
+            params.append(name)
+        elif isinstance(default, _Factory):
+            env[f"_f_{name}"] = default.make
+            params.append(f"{name}=_MISSING_")
+            body.append(f"    if {name} is _MISSING_: {name} = _f_{name}()")
+        else:
+            env[f"_d_{name}"] = default
+            params.append(f"{name}=_d_{name}")
+        body.append(f"    _set(self, {name!r}, {name})")
+    env["_MISSING_"] = _MISSING
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    values = ", ".join(f"self.{n}" for n in fields)
+    other = ", ".join(f"other.{n}" for n in fields)
+    shown = ", ".join(f"{n}={{self.{n}!r}}" for n in fields)
+    source = "\n".join(
+        [
+            f"def __init__(self, {', '.join(params)}):",
+            *(body or ["    pass"]),
+            "def __eq__(self, other):",
+            "    if other.__class__ is not self.__class__:",
+            "        return NotImplemented",
+            f"    return ({values},) == ({other},)",
+            "def __hash__(self):",
+            f"    return hash(({values},))",
+            "def __repr__(self):",
+            f"    return f'{cls.__qualname__}({shown})'",
+        ]
+    )
+    exec(compile(source, f"<value {cls.__qualname__}>", "exec"), env)
+    for method in ("__init__", "__eq__", "__hash__", "__repr__"):
+        env[method].__qualname__ = f"{cls.__qualname__}.{method}"
+        setattr(cls, method, env[method])
+    for name in fields + derived_names:  # class attributes would shadow nothing, but tidy up
+        if name in cls.__dict__:
+            delattr(cls, name)
+    type.__setattr__(cls, "__match_args__", tuple(fields))
+    type.__setattr__(cls, "__setattr__", _frozen)
+    type.__setattr__(cls, "__delattr__", _frozen_del)
+    type.__setattr__(cls, "__value_fields__", tuple(fields))
+    return cls
+
+
+def fields_of(obj: object) -> tuple[str, ...]:
+    """The names of a value class's fields, in order."""
+    names: tuple[str, ...] = type(obj).__value_fields__  # type: ignore[attr-defined]
+    return names
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of the value `obj` with some fields changed."""
+    kwargs = {name: getattr(obj, name) for name in fields_of(obj)}
+    kwargs.update(changes)
+    return type(obj)(**kwargs)
