@@ -306,9 +306,8 @@ def test_unmanage_uses_the_manifest_when_the_package_directory_is_gone() -> None
 
 
 def test_unmanage_restores_backups_of_the_package() -> None:
-    from dot.values import replace
-
     from dot.manifest import BackupRecord
+    from dot.values import replace
 
     manifest = installed("vim", {".vimrc": f"{D}/vim/dot-vimrc"})
     record = replace(

@@ -7,6 +7,7 @@ folded as far as its contents go: no ignored entry and no translated name below 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
@@ -83,10 +84,8 @@ def scan(fs: FileSystem, root: str, rules: IgnoreRules, dotfiles: bool, prefix: 
     package root apply (used when `adopt` scans a directory before moving it in).
     """
     top = Entry(prefix.rpartition("/")[2], Kind.DIR)
-    try:
+    with contextlib.suppress(OSError):  # the walk below reports an unreadable directory
         top.mode = fs.lstat(root).st_mode & 0o7777
-    except OSError:
-        pass  # the walk below reports an unreadable directory
     _scan_dir(fs, root, prefix, top, rules, dotfiles)
     return top
 
