@@ -57,7 +57,7 @@ EXPLAIN = {
     Problem.PACKAGE_GONE: "the package directory is gone",
     Problem.MISSING_LINK: "a recorded link is missing",
     Problem.WRONG_LINK: "a recorded link points to the wrong place",
-    Problem.REPLACED: "a recorded link was replaced by a file or directory (left alone)",
+    Problem.REPLACED: "a recorded link was replaced by something else (left alone)",
     Problem.BROKEN_LINK: "a recorded link's source is gone from the package",
     Problem.DANGLING: "a dangling link into the package directory that no manifest records",
     Problem.UNRECORDED: "a correct link into the package directory that no manifest records",
@@ -127,11 +127,18 @@ def diagnose(
         for path, entry in sorted(record.links.items()):
             health = link_health(fs, layout, name, path, entry)
             problem = _PROBLEM_OF.get(health.health)
-            if problem is Problem.WRONG_LINK and layout.owner(path, health.actual) is None:
-                # The user pointed it elsewhere on purpose: theirs now, not ours to fix.
-                problem = Problem.REPLACED
+            detail = health.actual
+            if problem is Problem.WRONG_LINK:
+                pointed = layout.owner(path, health.actual)
+                if pointed is None or pointed.package not in ("", name):
+                    # Pointed elsewhere (outside the package directory, or at another
+                    # package) on purpose: the user's now, not dot's to change.
+                    problem = Problem.REPLACED
+                    detail = f"now -> {health.actual}"
+            elif problem is Problem.REPLACED:
+                detail = f"now a {health.actual}"
             if problem is not None:
-                findings.append(Finding(problem, path, name, health.actual))
+                findings.append(Finding(problem, path, name, detail))
 
     extra = frozenset(manifest.dirs) | {parent(p) for p in recorded}
     found = tuple(walk_links(fs, layout, depth, extra))

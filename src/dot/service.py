@@ -957,10 +957,9 @@ class Dot:
     ) -> dict[str, PackageRecord]:
         """Fresh records (settings, fingerprints, times) for packages a run installs."""
         stamp = _iso(self.now())
+        # A package's update time is that of its newest link (what a rebuilt
+        # manifest can read back from the links), so only new links move it.
         touched = {op.package for op in resolved.operations if isinstance(op, Link)}
-        touched |= {
-            op.package for op in resolved.operations if isinstance(op, Unlink) and op.package
-        }
         updates: dict[str, PackageRecord] = {}
         for name in packages:
             tree = trees[name] if trees and name in trees else ctx.index.tree(name)

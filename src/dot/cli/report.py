@@ -159,9 +159,10 @@ def doctor_text(result: DoctorResult, term: Terminal) -> None:
         for op in result.run.operations:
             (term.info if result.run.dry_run else term.detail)(operation_line(op, term))
     width = max((len(f.path) for f in result.findings), default=0)
+    dry = result.run is not None and result.run.dry_run
     for finding in result.findings:
         mark = ""
-        if result.fix:
+        if result.fix and not dry:
             mark = term.style("fixed ", "green") if result.is_fixed(finding) else "left  "
         problem = term.style(f"{finding.problem.value:<22}", "red" if finding.fixable else "yellow")
         term.info(f"{mark}{problem} {finding.path:<{width}}  {_finding_detail(finding)}")
@@ -185,7 +186,13 @@ def doctor_summary(result: DoctorResult) -> str:
     found = _plural(len(result.findings), "problem")
     if result.fix:
         if result.run is not None and result.run.dry_run:
-            return f"dry run: {found}; the fix above would run, nothing was changed"
+            count = len(result.run.operations)
+            if not count:
+                return f"dry run: {found}; the fix would change nothing in the target"
+            noun = "operation" if count == 1 else "operations"
+            return (
+                f"dry run: {found}; the fix would run the {count} {noun} above; nothing was changed"
+            )
         left = len(result.remaining)
         fixed = len(result.findings) - left
         return f"{found}: {fixed} fixed, {left} left; {scanned}"

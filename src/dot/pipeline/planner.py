@@ -370,6 +370,10 @@ class _Planner:
         # Every directory of the package that is a real directory in the target may
         # end up empty (an empty package directory holds no link to remove).
         affected: set[str] = set(record.dirs if record else ())
+        # Links found in the directories walked count only when dangling (like
+        # Stow's cleanup of invalid links); a live link of this package at a path
+        # the package does not map there was made by hand, and stays.
+        strays: dict[str, None] = {}
         tree = self.sources.tree(package)
         if tree is not None:
             root = self.root_of(package)
@@ -377,9 +381,15 @@ class _Planner:
                 candidates[root] = None
                 if self.view.get(root).kind is Kind.DIR:
                     affected.add(root)
-                    self._collect(package, tree, root, candidates, affected)
+                    self._collect(package, tree, root, candidates, affected, strays)
             else:
-                self._collect(package, tree, "", candidates, affected)
+                self._collect(package, tree, "", candidates, affected, strays)
+        for path in strays:
+            if path not in candidates:
+                current = self.view.get(path)
+                owner = self.layout.owner(path, current.text) if current.text else None
+                if owner is not None and self._source_kind(owner) is Kind.MISSING:
+                    candidates[path] = None
         for path in candidates:
             current = self.view.get(path)
             if current.kind is not Kind.LINK:
@@ -395,20 +405,27 @@ class _Planner:
             self._copy_back(package)
 
     def _collect(
-        self, package: str, entry: Entry, path: str, into: dict[str, None], dirs: set[str]
+        self,
+        package: str,
+        entry: Entry,
+        path: str,
+        into: dict[str, None],
+        dirs: set[str],
+        strays: dict[str, None],
     ) -> None:
-        """Paths to examine: the package's entries, and every link in the dirs visited."""
+        """Paths to examine: the package's entries (into `into`), and every other link
+        in the directories visited (into `strays`)."""
         for name, kind in (
             self.view.base.children(path).items() if path not in self.view.fresh else ()
         ):
             if kind is Kind.LINK:
-                into[join(path, name)] = None
+                strays[join(path, name)] = None
         for child in entry.included():
             sub = join(path, translate_name(child.name, self.options.dotfiles))
             into[sub] = None
             if child.kind is Kind.DIR and self.view.get(sub).kind is Kind.DIR:
                 dirs.add(sub)
-                self._collect(package, child, sub, into, dirs)
+                self._collect(package, child, sub, into, dirs, strays)
 
     def _restore(self, package: str) -> None:
         record = self.manifest.packages[package]
