@@ -136,6 +136,7 @@ class Settings:
     stow_ignore: tuple[str, ...] = ()  # Perl regexes from .stowrc `--ignore`
     files: tuple[str, ...] = ()  # the configuration files that were read
     warnings: tuple[str, ...] = ()  # .stowrc contents that were ignored
+    dir_given: bool = True  # False: `dir` is the current directory by default
 
 
 @value
@@ -191,12 +192,13 @@ def merge(layers: Sequence[Layer], world: World, warnings: Iterable[str] = ()) -
             if name in layer.values:
                 values[name] = layer.values[name]
                 break
+    dir_given = "dir" in values
     values.setdefault("dir", world.cwd)
     values.setdefault("target", _absolute(world.home, world.cwd))
     values.setdefault("global_ignore", os.path.join(world.config_home(), "dot", "ignore"))
     values["on_conflict"] = Policy(values.get("on_conflict", Policy.FAIL))
     files = tuple(layer.source for layer in layers if layer.file)
-    return Settings(**values, files=files, warnings=tuple(warnings))
+    return Settings(**values, files=files, warnings=tuple(warnings), dir_given=dir_given)
 
 
 # --- path expansion --------------------------------------------------------------

@@ -19,6 +19,7 @@ from dot.manifest import Manifest
 from dot.model import Kind
 from dot.paths import Layout, parent, translate, translate_name
 from dot.pipeline.planner import Options
+from dot.pipeline.scanner import Entry
 from dot.values import field, value
 
 DEFAULT_DEPTH = DEFAULT_DOCTOR_DEPTH
@@ -113,6 +114,7 @@ def diagnose(
     options: Options,
     depth: int,
     package_exists: Callable[[str], bool],
+    tree_of: Callable[[str], Entry | None] = lambda name: None,
 ) -> Diagnosis:
     """Compare manifest, packages and target; `corrupt` is the manifest error, if any."""
     findings: list[Finding] = []
@@ -136,7 +138,7 @@ def diagnose(
                     problem = Problem.REPLACED
                     detail = f"now -> {health.actual}"
             elif problem is Problem.REPLACED:
-                detail = f"now a {health.actual}"
+                detail = f"now a {'special file' if health.actual == 'other' else health.actual}"
             if problem is not None:
                 findings.append(Finding(problem, path, name, detail))
 
@@ -150,8 +152,10 @@ def diagnose(
             continue
         if kind_at(fs, layout.resolve(link.path, link.text)) is Kind.MISSING:
             findings.append(Finding(Problem.DANGLING, link.path, owner.package, link.text))
-        elif package_exists(owner.package) and _maps_to(
-            options, owner.package, owner.source, link.path
+        elif (
+            package_exists(owner.package)
+            and _maps_to(options, owner.package, owner.source, link.path)
+            and _included(tree_of(owner.package), owner.source)
         ):
             findings.append(Finding(Problem.UNRECORDED, link.path, owner.package, link.text))
         else:
@@ -165,6 +169,12 @@ _PROBLEM_OF = {
     Health.REPLACED: Problem.REPLACED,
     Health.BROKEN: Problem.BROKEN_LINK,
 }
+
+
+def _included(tree: Entry | None, source: str) -> bool:
+    """True when the package has `source` and does not ignore it."""
+    entry = tree.find(source) if tree is not None else None
+    return entry is not None and not entry.ignored
 
 
 def _maps_to(options: Options, package: str, source: str, path: str) -> bool:

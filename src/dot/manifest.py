@@ -74,6 +74,16 @@ class BackupRecord:
 
 
 @value
+class Orphan:
+    """A backup whose package was unmanaged while its path was taken (by another
+    package's directory); it goes back as soon as the path is free."""
+
+    package: str
+    path: str
+    stored: str
+
+
+@value
 class Settings:
     """The mapping options a package was installed with."""
 
@@ -98,6 +108,7 @@ class PackageRecord:
     backups: tuple[BackupRecord, ...] = ()
     adopted: Mapping[str, str] = field(default_factory=dict)  # target path -> package source
     files: Mapping[str, FileRecord] = field(default_factory=dict)
+    shape: str = ""  # digest of the package tree when last installed (Entry.shape)
 
 
 @value
@@ -109,10 +120,11 @@ class Manifest:
     packages: Mapping[str, PackageRecord] = field(default_factory=dict)
     dirs: frozenset[str] = frozenset()  # every directory dot created that still exists
     run: str = ""  # the id of the run that last wrote it (recovery checks it)
+    orphans: tuple[Orphan, ...] = ()  # backups waiting for their path to be free
 
     @property
     def is_empty(self) -> bool:
-        return not self.packages and not self.dirs
+        return not self.packages and not self.dirs and not self.orphans
 
     def owner_of_link(self, path: str) -> str | None:
         """The package whose record lists a link at `path`."""
@@ -132,6 +144,7 @@ def apply(
     updates: Mapping[str, PackageRecord],
     removed: Iterable[str] = (),
     kept: Iterable[tuple[str, str]] = (),
+    orphans: tuple[Orphan, ...] | None = None,
 ) -> Manifest:
     """The manifest after `operations` ran, `claims` were accepted and records replaced.
 
@@ -208,7 +221,9 @@ def apply(
         for name, rec in records.items()
         if name not in gone
     }
-    return replace(manifest, packages=packages, dirs=frozenset(created))
+    if orphans is None:
+        orphans = manifest.orphans
+    return replace(manifest, packages=packages, dirs=frozenset(created), orphans=orphans)
 
 
 # --- JSON ----------------------------------------------------------------------
@@ -223,6 +238,9 @@ def dumps(manifest: Manifest) -> bytes:
         "packages": {name: _dump_record(rec) for name, rec in sorted(manifest.packages.items())},
         "dirs": sorted(manifest.dirs),
         "run": manifest.run,
+        "orphans": [
+            {"package": o.package, "path": o.path, "stored": o.stored} for o in manifest.orphans
+        ],
     }
     return (json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
@@ -249,6 +267,7 @@ def _dump_record(rec: PackageRecord) -> dict[str, Any]:
         "files": {
             path: [f.size, f.mtime_ns, f.ino, f.mode, f.sha256] for path, f in rec.files.items()
         },
+        "shape": rec.shape,
     }
 
 
@@ -308,7 +327,18 @@ def _parse(raw: object) -> Manifest:
         packages[name] = _parse_record(name, _want(raw, dict, f"package {name}"))
     dirs = frozenset(_rel_path(d, "dirs entry") for d in _want(doc.get("dirs"), list, "dirs"))
     run: str = _want(doc.get("run", ""), str, "run")
-    return Manifest(directory, target, packages, dirs, run)
+    orphans = []
+    for item in _want(doc.get("orphans", []), list, "orphans"):
+        item = _want(item, dict, "orphan")
+        stored = _want(item.get("stored"), str, "orphan stored")
+        if not stored.startswith("/") or posixpath.normpath(stored) != stored:
+            raise _Invalid(f"orphan backup location {stored!r} is not a clean absolute path")
+        owner = _want(item.get("package"), str, "orphan package")
+        problem = validate_package_name(owner)
+        if problem is not None:
+            raise _Invalid(problem)
+        orphans.append(Orphan(owner, _rel_path(item.get("path"), "orphan path"), stored))
+    return Manifest(directory, target, packages, dirs, run, tuple(orphans))
 
 
 # A clean relative path: components that are neither empty, "." nor "..".
@@ -351,7 +381,8 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         # The common, valid case in one pass; anything odd gets the precise message.
         if type(link) is dict:
             text, origin = link.get("text"), link.get("source")
-            kind = _KINDS.get(link.get("kind"))  # type: ignore[arg-type]
+            raw_kind = link.get("kind")
+            kind = _KINDS.get(raw_kind) if type(raw_kind) is str else None
             if (
                 kind is not None
                 and type(text) is str
@@ -381,7 +412,7 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         _rel_path(p, f"{where} adopted path"): _rel_path(
             src, f"{where} adopted source", allow_root=True
         )
-        for p, src in _want(raw.get("adopted"), dict, f"{where} adopted").items()
+        for p, src in _want(raw.get("adopted") or {}, dict, f"{where} adopted").items()
     }
     files: dict[str, FileRecord] = {}
     for path, values in _want(raw.get("files"), dict, f"{where} files").items():
@@ -417,6 +448,7 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         backups=tuple(backups),
         adopted=adopted,
         files=files,
+        shape=_want(raw.get("shape", ""), str, f"{where} shape"),
     )
 
 
@@ -449,6 +481,18 @@ def load(fs: FileSystem, path: str, directory: str, target: str) -> Manifest:
             f"use --dir {manifest.dir}, or --manifest for a separate manifest"
         )
     return replace(manifest, dir=directory)
+
+
+def recorded_dir(fs: FileSystem, path: str) -> str | None:
+    """The package directory a manifest records (None if unreadable or empty)."""
+    try:
+        doc = json.loads(fs.read_bytes(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(doc, dict) or not doc.get("packages"):
+        return None
+    directory = doc.get("dir")
+    return directory if isinstance(directory, str) and directory.startswith("/") else None
 
 
 def save(fs: FileSystem, path: str, manifest: Manifest) -> None:

@@ -8,6 +8,7 @@ elsewhere) is absolute. Package sources are relative to the package directory.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from dot.values import field, value
 
@@ -195,6 +196,7 @@ class Draft:
     conflicts: tuple[Conflict, ...]
     notes: tuple[str, ...] = ()
     kept: tuple[tuple[str, str], ...] = ()  # (path, package): empty package directories
+    orphans: tuple[Any, ...] = ()  # manifest.Orphan: backups waiting for their path
 
 
 @value
@@ -207,6 +209,7 @@ class Plan:
     resolved: tuple[Conflict, ...] = ()
     notes: tuple[str, ...] = ()
     kept: tuple[tuple[str, str], ...] = ()
+    orphans: tuple[Any, ...] = ()  # manifest.Orphan: backups waiting for their path
 
     @property
     def is_empty(self) -> bool:

@@ -41,6 +41,15 @@ def translate(rel: str, dotfiles: bool) -> str:
     return "/".join(translate_name(part, True) for part in rel.split("/"))
 
 
+def target_path(package: str, source: str, dotfiles: bool, name_mapping: bool) -> str:
+    """The target path of `source` in `package` (with package-name mapping, if on)."""
+    mapped = translate(source, dotfiles)
+    if not name_mapping:
+        return mapped
+    root = translate_name(package, dotfiles)
+    return f"{root}/{mapped}" if mapped else root
+
+
 def validate_package_name(name: str) -> str | None:
     """Why `name` is not a plain package name, or None when it is one."""
     if not name:

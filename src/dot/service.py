@@ -57,6 +57,7 @@ from dot.paths import (
     Layout,
     is_within,
     parent,
+    target_path,
     translate_name,
     validate_package_name,
 )
@@ -105,6 +106,9 @@ class Config:
     no_fold: frozenset[str] = DEFAULT_NO_FOLD
     global_ignore: str | None = None
     stow_ignore: tuple[str, ...] = ()  # GNU Stow --ignore regexes from .stowrc
+    # False when `dir` is only the current directory by default: commands about
+    # what is installed then use the package directory the manifest records.
+    dir_given: bool = True
 
     @property
     def options(self) -> Options:
@@ -153,6 +157,7 @@ class Dot:
         self.progress = progress
         self.on_total = on_total
         self.command = ""
+        self.about_installed = False  # set by commands that work on what is installed
         self._views: list[ObservedTarget] = []
         self._hashers: list[Hasher] = []
         from dot.ignore import compile_stats
@@ -171,11 +176,13 @@ class Dot:
     def unmanage(self, packages: Sequence[str], *, everything: bool = False) -> RunResult:
         """Remove packages' links; refold, tidy and restore what dot backed up."""
         self._check_names(packages)
+        self.about_installed = True
         return self._change("unmanage", packages, Action.UNMANAGE, everything=everything)
 
     def remanage(self, packages: Sequence[str]) -> RunResult:
         """Bring installed packages up to date, touching only what changed."""
         self._check_names(packages)
+        self.about_installed = True
         return self._change("remanage", packages, Action.REMANAGE)
 
     def adopt(self, package: str | None, paths: Sequence[str]) -> RunResult:
@@ -186,8 +193,11 @@ class Dot:
             self._check_names([package])
         started = time.perf_counter()
         self.command = "adopt"
+        paths = list(dict.fromkeys(paths))  # the same path twice is one path
         if self.config.dry_run:
-            return self._adopt(self._context(), package, paths, started)
+            ctx = self._context()
+            self._warn_if_recovery_waits(ctx.layout)
+            return self._adopt(ctx, package, paths, started)
         with self._changing():
             return self._adopt(self._context(), package, paths, started)
 
@@ -260,7 +270,12 @@ class Dot:
         if name not in ctx.manifest.packages:
             updates[name] = replace(updates[name], source="adopted")
         new_manifest = manifest_io.apply(
-            ctx.manifest, full.operations, full.claims, updates, kept=full.kept
+            ctx.manifest,
+            full.operations,
+            full.claims,
+            updates,
+            kept=full.kept,
+            orphans=full.orphans,
         )
         levels = order(full.operations)
         workers, written = 1, False
@@ -336,18 +351,21 @@ class Dot:
     def status(self, packages: Sequence[str]) -> StatusResult:
         """Health of every link of the named (default: all) installed packages."""
         self._check_names(packages)
+        self.about_installed = True
         layout = self._layout()
         self._recover_if_idle(layout)
         return queries.status(self.fs, layout, self._manifest(layout), packages)
 
     def inventory(self, sort: str = "name") -> ListResult:
         """Installed packages with link counts and dates."""
+        self.about_installed = True
         layout = self._layout()
         self._recover_if_idle(layout)
         return queries.inventory(layout, self._manifest(layout), sort)
 
     def doctor(self, *, fix: bool = False, depth: int = DEFAULT_DEPTH) -> DoctorResult:
         """Diagnose; with `fix`, repair what is safe and diagnose again."""
+        self.about_installed = True
         started = time.perf_counter()
         ctx, diagnosis = self._diagnose(depth)
         fixable = [f for f in diagnosis.findings if f.fixable]
@@ -393,7 +411,14 @@ class Dot:
             corrupt = exc.message.removesuffix(f"; {manifest_io.REBUILD_HINT}")
             ctx = self._context(layout, Manifest(layout.dir, layout.target))
         diagnosis = checkup.diagnose(
-            ctx.reader, layout, ctx.manifest, corrupt, self.config.options, depth, ctx.index.exists
+            ctx.reader,
+            layout,
+            ctx.manifest,
+            corrupt,
+            self.config.options,
+            depth,
+            ctx.index.exists,
+            ctx.index.tree,
         )
         header = self.pending_recovery(layout)
         if header is not None:
@@ -440,6 +465,7 @@ class Dot:
             updates,
             removed=fix.unmanage,
             kept=resolved.kept,
+            orphans=resolved.orphans,
         )
         levels = order(plan_.operations)
         written, workers = False, 1
@@ -471,6 +497,7 @@ class Dot:
             updated_at=times[1],
             settings=self._settings(ctx, name),
             files=files,
+            shape=tree.shape() if tree else "",
         )
 
     def _keep_corrupt(self, ctx: _Context) -> None:
@@ -496,6 +523,7 @@ class Dot:
         packages = list(dict.fromkeys(packages))
         self._check_packages(ctx, packages, action)
         if self.config.dry_run:
+            self._warn_if_recovery_waits(ctx.layout)
             result = self._plan_and_run(ctx, command, packages, action, started)
         else:
             with self._changing():
@@ -604,8 +632,17 @@ class Dot:
         with deferred_interrupts():
             try:
                 new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
-                if changed_manifest:
-                    manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
+                if changed_manifest and not new_manifest.is_empty:
+                    manifest_io.save(self.fs, ctx.manifest_path, new_manifest)  # the commit
+                    with contextlib.suppress(OSError):
+                        if journal is not None:
+                            journal.commit("write")
+                else:
+                    # No manifest to carry the run's id: the journal's record commits.
+                    if journal is not None:
+                        journal.commit("delete" if changed_manifest else "keep")
+                    if changed_manifest:
+                        manifest_io.save(self.fs, ctx.manifest_path, new_manifest)
             except (DotError, OSError) as exc:
                 self._fail_after_execution(tx, journal, exc)
             tx.commit()
@@ -780,14 +817,25 @@ class Dot:
         )
 
     def _layout(self) -> Layout:
-        directory = self._real_dir(self.config.dir, "package directory", PackageNotFound)
         target = self._real_dir(self.config.target, "target directory", DotError)
+        given = self.config.dir
+        if not self.config.dir_given and self.about_installed:
+            given = self._recorded_dir(target) or given
+        directory = self._real_dir(given, "package directory", PackageNotFound)
         if target == directory or target.startswith(directory + "/"):
             raise UnsafeLayout(
                 f"the target {target} is inside the package directory {directory}; "
                 "links would point into themselves"
             )
-        return Layout(directory, target, alias=self.config.dir.rstrip("/") or "/")
+        return Layout(directory, target, alias=given.rstrip("/") or "/")
+
+    def _recorded_dir(self, target: str) -> str | None:
+        """The package directory the target's manifest records, if it still exists."""
+        path = self.config.manifest or f"{target}/{manifest_io.DEFAULT_NAME}"
+        recorded = manifest_io.recorded_dir(self.fs, path)
+        if recorded and kind_at(self.fs, recorded) is Kind.DIR:
+            return recorded
+        return None
 
     def _real_dir(self, path: str, what: str, error: type[DotError]) -> str:
         real = self.fs.realpath(path)
@@ -873,10 +921,7 @@ class Dot:
         if header is None:
             return
         if self.config.dry_run:
-            self.notices.append(
-                "an interrupted run is waiting to be rolled back; run a command without "
-                "--dry-run (or `dot doctor --fix`) to recover it"
-            )
+            self._warn_if_recovery_waits(layout)
             return
         try:
             with self.fs.lock(layout.target, False):
@@ -884,6 +929,15 @@ class Dot:
         except LockedError:
             self.notices.append(
                 "another dot run is in progress; this shows the target as it is now"
+            )
+
+    def _warn_if_recovery_waits(self, layout: Layout) -> None:
+        """A dry run writes nothing, so it cannot recover; it says a recovery waits."""
+        if self.pending_recovery(layout) is not None:
+            self.notices.append(
+                "an interrupted run is waiting to be rolled back; run a command without "
+                "--dry-run (or `dot doctor --fix`) to recover it; this plan shows the "
+                "target as it is now"
             )
 
     def _recover(self, layout: Layout) -> None:
@@ -896,7 +950,9 @@ class Dot:
             with contextlib.suppress(ManifestError):
                 committed = self._manifest(layout).run == header.run
         with signals_blocked():
-            recovery = journals.recover(self.fs, path, header, layout, committed)
+            recovery = journals.recover(
+                self.fs, path, header, layout, committed, self._manifest_path(layout)
+            )
         self.notices.append(recovery.describe())
         if recovery.problems:
             raise DotError(f"{recovery.describe()}; the journal is kept at {path}")
@@ -904,20 +960,43 @@ class Dot:
     # --- remanage's fast path ------------------------------------------------
 
     def _unchanged(self, ctx: _Context, package: str) -> bool:
-        """True when the package and its links are exactly as recorded (no planning)."""
+        """True when the package and its links are exactly as recorded (no planning).
+
+        Same settings, same tree shape (ignored entries and directories included),
+        same file fingerprints; every recorded link still reads as recorded, points
+        at something the package has, and may still be folded where it is folded;
+        every package file lies at or below a recorded link.
+        """
         record = ctx.manifest.packages.get(package)
         if record is None or record.settings != self._settings(ctx, package):
             return False
         tree = ctx.index.tree(package)
-        if tree is None or not ctx.hasher.unchanged(package, tree, record):
+        if tree is None or not record.shape or tree.shape() != record.shape:
             return False
+        if not ctx.hasher.unchanged(package, tree, record):
+            return False
+        options = self.config.options
         reader = ctx.reader
-        for path, link in record.links.items():
+        links = record.links
+        for path, link in links.items():
+            entry = tree.find(link.source)
+            if entry is None or entry.ignored:
+                return False
+            if link.kind is Kind.DIR and (
+                not options.folding or not entry.clean or path in options.no_fold
+            ):
+                return False
             try:
                 if reader.readlink(ctx.layout.abs(path)) != link.text:
                     return False
             except OSError:
                 return False
+        for rel in tree.fingerprints():
+            path = target_path(package, rel, options.dotfiles, options.package_name_mapping)
+            while path and path not in links:
+                path = path.rpartition("/")[0]
+            if not path:
+                return False  # a file no recorded link covers (skipped, or removed by hand)
         return all(kind_at(reader, ctx.layout.abs(d)) is Kind.DIR for d in record.dirs)
 
     # --- the next manifest ---------------------------------------------------
@@ -942,10 +1021,16 @@ class Dot:
                 {},
                 removed=packages,
                 kept=resolved.kept,
+                orphans=resolved.orphans,
             )
         updates = self._records(ctx, packages, resolved)
         return manifest_io.apply(
-            ctx.manifest, resolved.operations, resolved.claims, updates, kept=resolved.kept
+            ctx.manifest,
+            resolved.operations,
+            resolved.claims,
+            updates,
+            kept=resolved.kept,
+            orphans=resolved.orphans,
         )
 
     def _records(
@@ -968,7 +1053,11 @@ class Dot:
             files = ctx.hasher.records(name, tree, old) if tree else {}
             updated = stamp if (name in touched or old is None) else base.updated_at
             updates[name] = replace(
-                base, settings=self._settings(ctx, name), files=files, updated_at=updated
+                base,
+                settings=self._settings(ctx, name),
+                files=files,
+                updated_at=updated,
+                shape=tree.shape() if tree else "",
             )
         return updates
 

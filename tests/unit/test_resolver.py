@@ -65,21 +65,19 @@ def test_skip_drops_the_whole_subtree_and_keeps_the_rest(c: Conflict) -> None:
     assert all(op.path == "b" for op in plan.operations)
 
 
-@pytest.mark.parametrize("c", [c for c in ALL_KINDS if c.kind is not ConflictKind.PROTECTED])
+NOT_DOTS = [
+    c for c in ALL_KINDS if c.kind not in (ConflictKind.PROTECTED, ConflictKind.OTHER_PACKAGE)
+]
+
+
+@pytest.mark.parametrize("c", NOT_DOTS)
 def test_backup_moves_any_obstacle_into_the_run_directory(c: Conflict) -> None:
     plan = resolve(draft_for(c), Policy.BACKUP, RUN)
     assert plan.operations[0] == Backup("a/f", f"{RUN}/a/f", "p", c.existing)
     assert plan.resolved == (c,)
 
 
-@pytest.mark.parametrize(
-    "c",
-    [
-        c
-        for c in ALL_KINDS
-        if c.kind is not ConflictKind.PROTECTED and not (c.existing is Kind.DIR and not c.empty)
-    ],
-)
+@pytest.mark.parametrize("c", [c for c in NOT_DOTS if not (c.existing is Kind.DIR and not c.empty)])
 def test_overwrite_deletes_files_links_and_empty_directories(c: Conflict) -> None:
     plan = resolve(draft_for(c), Policy.OVERWRITE, RUN)
     assert plan.operations[0] == Delete("a/f", c.existing)
@@ -110,6 +108,25 @@ def test_adopt_refuses_anything_but_a_file_for_a_file(c: Conflict) -> None:
 def test_protected_paths_are_never_resolved(policy: Policy) -> None:
     with pytest.raises(ConflictError):
         resolve(draft_for(conflict(ConflictKind.PROTECTED, Kind.FILE)), policy, RUN)
+
+
+@pytest.mark.parametrize("policy", [Policy.BACKUP, Policy.OVERWRITE, Policy.ADOPT])
+def test_another_packages_link_is_never_moved_or_deleted(policy: Policy) -> None:
+    with pytest.raises(ConflictError):
+        resolve(draft_for(conflict(ConflictKind.OTHER_PACKAGE, Kind.LINK)), policy, RUN)
+
+
+def test_skip_reports_other_packages_work_below_a_skipped_path() -> None:
+    c = Conflict(".config", ConflictKind.FOREIGN_LINK, Kind.LINK, "vim", "dot-config", Kind.DIR)
+    ops = (
+        Clear(c),
+        Mkdir(".config", "vim"),
+        Link(".config/nvim", "t", "vim", "dot-config/nvim", Kind.DIR),
+        Link(".config/zsh", "t", "zsh", "dot-config/zsh", Kind.DIR),
+    )
+    plan = resolve(Draft(ops, (), (c,)), Policy.SKIP, RUN)
+    assert plan.operations == ()
+    assert [(s.path, s.package) for s in plan.skipped] == [(".config", "vim"), (".config", "zsh")]
 
 
 def test_one_unresolvable_conflict_stops_everything() -> None:

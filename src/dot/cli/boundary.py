@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,15 +29,19 @@ def _terminal() -> Terminal:
 
 
 def _asks_for_json(argv: Sequence[str]) -> bool:
+    """--format json on the command line (the last one wins), else DOT_FORMAT=json."""
     args = list(argv)
+    chosen = None
     for index, arg in enumerate(args):
         if arg == "--":
             break
-        if arg == "--format=json" or (
-            arg == "--format" and index + 1 < len(args) and args[index + 1] == "json"
-        ):
-            return True
-    return False
+        if arg.startswith("--format="):
+            chosen = arg.partition("=")[2]
+        elif arg == "--format" and index + 1 < len(args):
+            chosen = args[index + 1]
+    if chosen is None:
+        chosen = os.environ.get("DOT_FORMAT", "").strip().lower()
+    return chosen == "json"
 
 
 def _json_error(

@@ -161,6 +161,10 @@ def summary_line(result: RunResult) -> str:
     if not total:
         if result.command == "remanage" and result.up_to_date:
             return f"{head}: up to date, no changes ({took})"
+        if result.manifest_written:
+            # Nothing on disk changed, but the manifest learnt something (links GNU
+            # Stow made, a file's new content): say so rather than "nothing to do".
+            return f"{head}: no changes to the target; the manifest was updated{skipped} ({took})"
         return f"{head}: nothing to do, no changes{skipped} ({took})"
     return f"{head}: {total} {noun} ({counts}){skipped} in {took}"
 

@@ -134,6 +134,7 @@ class Session:
             no_fold=s.no_fold,
             global_ignore=s.global_ignore,
             stow_ignore=s.stow_ignore,
+            dir_given=s.dir_given,
         )
 
     def service(self) -> Dot:

@@ -192,9 +192,10 @@ class Executor:
         except OSError as exc:  # the journal could not be written
             with signals_blocked():
                 problems = tx.rollback()
-            raise ExecutionError(
-                _rolled_back(f"could not write the journal: {exc}", problems)
-            ) from None
+            message = _rolled_back(f"could not write the journal: {exc.strerror or exc}", problems)
+            if isinstance(exc, PermissionError):
+                raise PermissionDenied(message) from None
+            raise ExecutionError(message) from None
         tx.stats.operations = len(tx.done)
         tx.stats.workers = self._workers
         tx.stats.seconds = time.perf_counter() - started

@@ -38,7 +38,7 @@ from dot.model import (
     verb,
 )
 from dot.paths import Layout
-from dot.values import value
+from dot.values import replace, value
 
 JOURNAL_NAME = ".dot-journal"
 VERSION = 1
@@ -61,6 +61,7 @@ class Header:
     backups: str  # this run's backup directory
     made: tuple[str, ...]  # state roots (backup dir, trash dir) that did not exist before
     operations: tuple[Operation, ...]
+    commit: str = ""  # set once the run committed: what happens to the manifest
 
 
 # --- encoding ------------------------------------------------------------------
@@ -178,6 +179,13 @@ class Journal:
             self._pending.clear()
             self.fs.append(self.path, data, sync=True)
 
+    def commit(self, manifest: str) -> None:
+        """Record (fsync'd) that the run is committed; `manifest` says what becomes of
+        the manifest ("write": already written, "delete": about to be removed,
+        "keep": unchanged). Recovery then finishes the run instead of undoing it."""
+        self.flush()
+        self.fs.append(self.path, json.dumps({"commit": manifest}).encode() + b"\n", sync=True)
+
     def finish(self) -> None:
         """The run is committed: the journal is no longer needed."""
         self._pending.clear()
@@ -193,7 +201,7 @@ def read(fs: FileSystem, path: str) -> Header | None:
         data = fs.read_bytes(path)
     except FileNotFoundError:
         return None
-    first, newline, _ = data.partition(b"\n")
+    first, newline, rest = data.partition(b"\n")
     if not newline:
         # The header never reached the disk in full, so no operation ran.
         return Header("", "", "", "", "", "", (), ())
@@ -201,7 +209,21 @@ def read(fs: FileSystem, path: str) -> Header | None:
         doc = json.loads(first.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise JournalError(f"journal {path} is damaged; check the target, then remove it") from None
-    return _header(doc, path)
+    header = _header(doc, path)
+    return replace(header, commit=_commit_record(rest))
+
+
+def _commit_record(lines: bytes) -> str:
+    """The manifest action of the commit record, "" when the run did not commit."""
+    for line in reversed(lines.split(b"\n")):
+        if line.startswith(b'{"commit"'):
+            try:
+                action = json.loads(line.decode("utf-8")).get("commit")
+            except (UnicodeDecodeError, ValueError, AttributeError):
+                continue  # a torn last line: the commit was not written in full
+            if action in ("write", "delete", "keep"):
+                return str(action)
+    return ""
 
 
 def _header(doc: object, where: str) -> Header:
@@ -255,14 +277,30 @@ class Recovery:
         return f"found {what}: {done}"
 
 
-def recover(fs: FileSystem, path: str, header: Header, layout: Layout, committed: bool) -> Recovery:
-    """Finish (when `committed`) or roll back the run whose journal is at `path`."""
+def recover(
+    fs: FileSystem,
+    path: str,
+    header: Header,
+    layout: Layout,
+    committed: bool,
+    manifest: str = "",
+) -> Recovery:
+    """Finish (when committed) or roll back the run whose journal is at `path`.
+
+    `committed` says the manifest already carries the run's id; a commit record in
+    the journal says so too. `manifest` is the manifest's path, removed when the
+    committed run had emptied it.
+    """
     if header.run and (header.dir, header.target) != (layout.dir, layout.target):
         raise JournalError(
             f"journal {path} belongs to {header.dir} -> {header.target}; "
             "run dot with those directories to recover it"
         )
+    committed = committed or bool(header.commit)
     if committed or not header.operations:
+        if header.commit == "delete" and manifest:
+            with contextlib.suppress(FileNotFoundError):
+                fs.unlink(manifest)  # the run emptied it, and had not removed it yet
         _drop(fs, header.trash)
         fs.unlink(path)
         return Recovery(header.run, header.command, committed, 0, ())

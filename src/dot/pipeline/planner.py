@@ -17,7 +17,7 @@ from posixpath import dirname
 from typing import Protocol
 
 from dot.choices import DEFAULT_NO_FOLD
-from dot.manifest import Manifest
+from dot.manifest import Manifest, Orphan
 from dot.model import (
     Claim,
     Clear,
@@ -33,10 +33,10 @@ from dot.model import (
     Rmdir,
     Unlink,
 )
-from dot.paths import Layout, Owner, is_within, join, parent, translate, translate_name
+from dot.paths import Layout, Owner, is_within, join, parent, target_path, translate_name
 from dot.pipeline.scanner import Entry
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
-from dot.values import value
+from dot.values import replace, value
 
 
 class Action(Enum):
@@ -185,7 +185,8 @@ class _Planner:
         self.created: set[str] = set(manifest.dirs)
         self.managed: set[str] = set()  # packages this run installs or updates
         self.leaving: set[str] = set()  # packages this run removes
-        self.kept: dict[str, str] = {}  # empty package directories, by the package they keep
+        self.pending: list[Orphan] = []  # backups of removed packages whose path is taken
+        self.kept: set[tuple[str, str]] = set()  # (path, package): empty package directories
         self.conflicts: list[Conflict] = []
         self.notes: list[str] = []
 
@@ -198,7 +199,9 @@ class _Planner:
         return ""
 
     def target_of(self, package: str, source: str) -> str:
-        return join(self.root_of(package), translate(source, self.options.dotfiles))
+        return target_path(
+            package, source, self.options.dotfiles, self.options.package_name_mapping
+        )
 
     def text(self, path: str, package: str, source: str) -> str:
         return self.layout.link_text(path, package, source, self.options.absolute)
@@ -219,7 +222,7 @@ class _Planner:
         if path and not entry.children:
             # An empty package directory kept as a real directory: remember it, so
             # removing another package never removes it from under this one.
-            self.kept[path] = package
+            self.kept.add((path, package))
         # Inside a directory this plan just made nothing can be in the way (and
         # nothing protected can be there): install without looking.
         fresh = path in self.view.fresh and not self.view.touched.get(path)
@@ -271,6 +274,12 @@ class _Planner:
             self._conflict(package, entry, source, path, ConflictKind.FOREIGN_LINK, current.text)
             return
         if owner.package == package and owner.source == source:
+            if entry.kind is Kind.DIR and not self._may_fold(entry, path):
+                # A fold dot would not make (GNU Stow's, of a directory holding
+                # ignored or dot- names, or one on the no-fold list): unfold it.
+                self.view.remove(path)
+                self._install(package, entry, source, path)
+                return
             kind = Kind.DIR if entry.kind is Kind.DIR else entry.kind
             self.view.link(path, current.text, _LinkMeta(package, source, kind))
             return
@@ -352,7 +361,13 @@ class _Planner:
             meta = self.view.meta.get(path)
             detail = meta.package if meta is not None else self.view.creator.get(path, detail)
         elif kind is ConflictKind.OTHER_PACKAGE and detail in self.managed:
+            owner = self.layout.owner(path, current.text)
+            in_run = owner is not None and self.target_of(owner.package, owner.source) == path
+        elif current.kind is Kind.DIR and self._others_below(path, package):
+            # Other packages have links (or this run has plans) inside this
+            # directory: moving or deleting it would take them along.
             in_run = True
+            detail = next(iter(self._packages_below(path)), detail)
         conflict = Conflict(
             path, kind, current.kind, package, source, wanted, detail, empty, in_run
         )
@@ -360,6 +375,24 @@ class _Planner:
         if plan and not in_run:
             self.view.clear(path, conflict)
             self._install(package, entry, source, path)
+
+    def _others_below(self, path: str, package: str) -> bool:
+        """True when anything of another package (or of this run) is at or below `path`."""
+        return bool(self._packages_below(path, package))
+
+    def _packages_below(self, path: str, package: str = "") -> list[str]:
+        """Packages with planned work, kept directories or recorded links below `path`."""
+        prefix = path + "/"
+        found = {m.package for p, m in self.view.meta.items() if p.startswith(prefix)}
+        found |= {c for p, c in self.view.creator.items() if p.startswith(prefix)}
+        found |= {owner for p, owner in self.kept if p == path or p.startswith(prefix)}
+        for name, record in self.manifest.packages.items():
+            if name in found or name in self.leaving:
+                continue
+            if any(p == path or p.startswith(prefix) for p in (*record.links, *record.dirs)):
+                found.add(name)
+        found.discard(package)
+        return sorted(found)
 
     # --- unmanage ------------------------------------------------------------
 
@@ -398,11 +431,20 @@ class _Planner:
             if owner is not None and owner.package == package:
                 self.view.remove(path)
                 affected.add(parent(path))
+        keep: set[str] = set()
+        if restore and record is not None:
+            # Directories a backup goes back into must survive the tidy-up.
+            for backup in record.backups:
+                if backup.origin == "target":
+                    above = parent(backup.path)
+                    while above:
+                        keep.add(above)
+                        above = parent(above)
+        self._tidy(affected, keep)
         if restore and record is not None:
             self._restore(package)
-        self._tidy(affected)
-        if restore and record is not None and record.adopted:
-            self._copy_back(package)
+            if record.adopted:
+                self._copy_back(package)
 
     def _collect(
         self,
@@ -432,13 +474,33 @@ class _Planner:
         for backup in record.backups:
             if backup.origin != "target":
                 continue
-            if (
-                self.view.get(backup.path).kind is Kind.MISSING
-                and self.view.get(parent(backup.path)).kind is Kind.DIR
-            ):
+            if self._free(backup.path):
                 self._restore_one(package, backup.path, backup.stored)
             else:
-                self.notes.append(f"{backup.path} is occupied; the backup stays at {backup.stored}")
+                self.pending.append(Orphan(package, backup.path, backup.stored))
+
+    def _free(self, path: str) -> bool:
+        return (
+            self.view.get(path).kind is Kind.MISSING
+            and self.view.get(parent(path)).kind is Kind.DIR
+        )
+
+    def settle_orphans(self) -> tuple[Orphan, ...]:
+        """Put back waiting backups whose path is free now; return those still waiting."""
+        waiting: list[Orphan] = []
+        for orphan in (*self.manifest.orphans, *self.pending):
+            if orphan.path in self.view.restores:
+                continue
+            if self._free(orphan.path):
+                self._restore_one(orphan.package, orphan.path, orphan.stored)
+            else:
+                waiting.append(orphan)
+                if orphan in self.pending:
+                    self.notes.append(
+                        f"{orphan.path} is taken; its backup waits at {orphan.stored} "
+                        "and goes back when the path is free"
+                    )
+        return tuple(waiting)
 
     def _copy_back(self, package: str) -> None:
         """Put real copies of adopted files back (after the links and dirs are gone)."""
@@ -461,14 +523,17 @@ class _Planner:
         else:
             self.notes.append(f"{path} is occupied; the adopted copy stays in {package}")
 
-    def _tidy(self, affected: set[str]) -> None:
-        """Refold or remove directories dot created that the removals changed, deepest first."""
+    def _tidy(self, affected: set[str], keep: frozenset[str] | set[str] = frozenset()) -> None:
+        """Refold or remove directories dot created that the removals changed, deepest first.
+
+        Directories in `keep` stay as they are (a backup is about to go back into them).
+        """
         heap = [(-path.count("/"), path) for path in affected if path]
         heapq.heapify(heap)
         seen: set[str] = set()
         while heap:
             _, path = heapq.heappop(heap)
-            if path in seen or path not in self.created:
+            if path in seen or path not in self.created or path in keep:
                 continue
             seen.add(path)
             if self.view.get(path).kind is not Kind.DIR or self.layout.contains_dir(path):
@@ -496,7 +561,7 @@ class _Planner:
 
     def _kept_by_another(self, path: str) -> bool:
         """True when a package that stays installed has an empty directory here."""
-        if path in self.kept:
+        if any(kept == path and owner not in self.leaving for kept, owner in self.kept):
             return True
         return any(
             path in record.dirs and name not in self.leaving
@@ -539,6 +604,7 @@ class _Planner:
     def remanage(self, package: str) -> None:
         self.unmanage(package, restore=False)
         self.manage(package)
+        self.leaving.discard(package)  # installed again: its directories count
         record = self.manifest.packages.get(package)
         if record is None:
             return
@@ -589,7 +655,7 @@ class _Planner:
                 ops.append(view.restores[path])
         kept = tuple(
             (path, package)
-            for path, package in sorted(self.kept.items())
+            for path, package in sorted(self.kept)
             if package not in self.leaving or package in self.managed
             if self.view.get(path).kind is Kind.DIR
         )
@@ -621,4 +687,5 @@ def plan(
             planner.unmanage(package)
         else:
             planner.remanage(package)
-    return planner.draft()
+    orphans = planner.settle_orphans()
+    return replace(planner.draft(), orphans=orphans)

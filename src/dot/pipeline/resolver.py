@@ -22,6 +22,7 @@ from dot.model import (
     Plan,
     Policy,
 )
+from dot.values import replace
 
 
 def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
@@ -47,8 +48,18 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
 
     operations: list[Operation] = []
     dropped = {path for path, remedy in replacement.items() if remedy is None}
+    by_path = {c.path: c for c in skipped}
+    behind: dict[tuple[str, str], Conflict] = {}
     for item in draft.operations:
         if dropped and _below(item.path, dropped):
+            # Another package's work below a skipped path is skipped too: say so.
+            owner = getattr(item, "package", None)
+            root = _root(item.path, dropped)
+            cause = by_path[root]
+            if owner and owner != cause.package and (root, owner) not in behind:
+                behind[(root, owner)] = replace(
+                    cause, package=owner, detail=f"below {cause.package}'s conflict"
+                )
             continue
         if isinstance(item, Clear):
             remedy = replacement.get(item.path)
@@ -60,7 +71,17 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
         c for c in draft.conflicts if not c.in_run and replacement.get(c.path) is not None
     )
     kept = tuple((path, package) for path, package in draft.kept if not _below(path, dropped))
-    return Plan(tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes, kept)
+    skipped.extend(behind.values())
+    return Plan(
+        tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes, kept, draft.orphans
+    )
+
+
+def _root(path: str, roots: set[str]) -> str:
+    """The member of `roots` that `path` lies at or below."""
+    while path not in roots:
+        path = path.rpartition("/")[0]
+    return path
 
 
 def _below(path: str, roots: set[str]) -> bool:
@@ -74,7 +95,9 @@ def _below(path: str, roots: set[str]) -> bool:
 
 def _remedy(conflict: Conflict, policy: Policy, backup_dir: str) -> Operation | None:
     """The operation that removes the obstacle under `policy`, None when impossible."""
-    if conflict.kind is ConflictKind.PROTECTED or conflict.in_run:
+    if conflict.kind in (ConflictKind.PROTECTED, ConflictKind.OTHER_PACKAGE) or conflict.in_run:
+        # dot's own state, and another package's link: moving that away would break
+        # the other package behind its back (unmanage it first, or use skip).
         return None
     if policy is Policy.BACKUP:
         dest = f"{backup_dir}/{conflict.path}"

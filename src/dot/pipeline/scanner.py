@@ -8,6 +8,7 @@ folded as far as its contents go: no ignored entry and no translated name below 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
@@ -67,6 +68,23 @@ class Entry:
             yield rel, child
             if child.kind is Kind.DIR:
                 yield from child.walk(rel)
+
+    def shape(self) -> str:
+        """A digest of every entry below, ignored ones and directories included.
+
+        Two scans with the same shape map to the same links, so remanage can trust
+        it (with the file fingerprints) to skip planning.
+        """
+        digest = hashlib.sha256()
+        stack: list[tuple[str, Entry]] = [("", self)]
+        while stack:
+            prefix, node = stack.pop()
+            for name, child in node.children.items():
+                rel = f"{prefix}/{name}" if prefix else name
+                digest.update(f"{rel}\0{child.kind.value}\0{int(child.ignored)}\n".encode())
+                if child.kind is Kind.DIR and not child.ignored:
+                    stack.append((rel, child))
+        return digest.hexdigest()[:32]
 
     def fingerprints(self) -> dict[str, Fingerprint]:
         """Fingerprints of every included non-directory, by package-relative path."""

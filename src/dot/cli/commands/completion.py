@@ -25,5 +25,9 @@ def register(group: click.Group, with_session: Decorator) -> None:
         zsh:   eval "$(dot completion zsh)"         in ~/.zshrc
         fish:  dot completion fish > ~/.config/fish/completions/dot.fish
         """
-        click.echo(script(click.get_current_context().find_root().command, shell))
+        text = script(click.get_current_context().find_root().command, shell)
+        if session.json:
+            session.terminal.emit_json({"shell": shell, "script": text})
+        else:
+            click.echo(text)
         return 0
