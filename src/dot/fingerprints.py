@@ -16,6 +16,8 @@ from dot.manifest import FileRecord, PackageRecord
 from dot.paths import Layout
 from dot.pipeline.scanner import Entry, Fingerprint
 
+_UNKNOWN = "\0unknown"
+
 
 class Hasher:
     """Fingerprints of package files, counting reused (hits) and computed (misses) hashes."""
@@ -39,7 +41,13 @@ class Hasher:
                 self.hits += 1
                 out[rel] = known
             else:
-                out[rel] = FileRecord(*fingerprint, self.digest(package, rel, fingerprint))
+                digest = self._memo.pop((package, rel, fingerprint), _UNKNOWN)
+                if digest is _UNKNOWN:
+                    self.misses += 1
+                    digest = content_hash(self.fs, self.layout, package, rel, fingerprint[3])
+                else:
+                    self.hits += 1
+                out[rel] = FileRecord(*fingerprint, digest)
         return out
 
     def unchanged(self, package: str, tree: Entry, record: PackageRecord) -> bool:
@@ -57,7 +65,9 @@ class Hasher:
         return True
 
     def digest(self, package: str, rel: str, fingerprint: Fingerprint) -> str | None:
-        """SHA-256 of a regular file's content (None for links and special files)."""
+        """SHA-256 of a regular file's content (None for links and special files),
+        remembered until `records` takes it (only comparisons need remembering:
+        a plain `manage` hashes each file once and keeps nothing extra)."""
         key = (package, rel, fingerprint)
         if key in self._memo:
             self.hits += 1

@@ -555,10 +555,10 @@ class Dot:
             self._check_installed(ctx, work, draft)
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
         levels = order(resolved.operations)
-        new_manifest = self._next_manifest(ctx, action, work, resolved)
         written = False
         workers = 1
-        if not self.config.dry_run:
+        if not self.config.dry_run:  # a dry run neither hashes nor records anything
+            new_manifest = self._next_manifest(ctx, action, work, resolved)
             workers, written = self._execute(ctx, levels, new_manifest)
         return RunResult(
             command=command,

@@ -63,10 +63,12 @@ def value(cls: type[T]) -> type[T]:
     derived_names: list[str] = []
     defaults: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
+        # A value class's defaults live in __value_defaults__ (its slots replaced them).
+        own = vars(klass).get("__value_defaults__", klass.__dict__)
         for name, annotation in vars(klass).get("__annotations__", {}).items():
             if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
                 continue
-            default = klass.__dict__.get(name, _MISSING)
+            default = own.get(name, _MISSING)
             if isinstance(default, _Derived):
                 derived_names.append(name)
                 continue
@@ -110,17 +112,35 @@ def value(cls: type[T]) -> type[T]:
         ]
     )
     exec(compile(source, f"<value {cls.__qualname__}>", "exec"), env)
+    cls = _slotted(cls, fields + derived_names)
+    env["_cls"] = cls
     for method in ("__init__", "__eq__", "__hash__", "__repr__"):
         env[method].__qualname__ = f"{cls.__qualname__}.{method}"
         setattr(cls, method, env[method])
-    for name in fields + derived_names:  # class attributes would shadow nothing, but tidy up
-        if name in cls.__dict__:
-            delattr(cls, name)
     type.__setattr__(cls, "__match_args__", tuple(fields))
     type.__setattr__(cls, "__setattr__", _frozen)
     type.__setattr__(cls, "__delattr__", _frozen_del)
     type.__setattr__(cls, "__value_fields__", tuple(fields))
+    type.__setattr__(
+        cls, "__value_defaults__", {**defaults, **dict.fromkeys(derived_names, _Derived())}
+    )
     return cls
+
+
+def _slotted(cls: type[T], names: list[str]) -> type[T]:
+    """`cls` rebuilt with `__slots__` for the fields it adds: no per-instance `__dict__`,
+    about half the memory per object (plans hold one per link). Methods of value classes
+    must not use zero-argument `super()` (its cell would name the old class)."""
+    inherited = {n for klass in cls.__mro__[1:] for n in getattr(klass, "__slots__", ())}
+    namespace = {
+        key: item
+        for key, item in cls.__dict__.items()
+        if key not in names and key not in ("__dict__", "__weakref__")
+    }
+    namespace["__slots__"] = tuple(n for n in names if n not in inherited)
+    rebuilt: type[T] = type.__new__(type(cls), cls.__name__, cls.__bases__, namespace)
+    rebuilt.__qualname__ = cls.__qualname__
+    return rebuilt
 
 
 def fields_of(obj: object) -> tuple[str, ...]:

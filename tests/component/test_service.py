@@ -97,6 +97,23 @@ def test_dry_run_writes_nothing_at_all(repo: MemoryFileSystem) -> None:
         assert repo.snapshot(HOME) == state
 
 
+def test_dry_run_reads_no_file_contents(repo: MemoryFileSystem) -> None:
+    """A dry run plans from names and stats; hashing (for the manifest) is left to a
+    real run, so previewing a big repository stays cheap."""
+    reads: list[str] = []
+
+    class Reading(FaultyFileSystem):
+        def read_bytes(self, path: str) -> bytes:
+            reads.append(path)
+            return super().read_bytes(path)
+
+    files = {f"{DIR}/{path}" for path, (kind, _, _) in repo.snapshot(DIR).items() if kind == "file"}
+    service(Reading(repo), dry_run=True).manage(["vim", "nvim", "zsh"])
+    assert files & set(reads) == set()  # ignore files are read; package files are not
+    service(Reading(repo)).manage(["vim", "nvim", "zsh"])
+    assert f"{DIR}/vim/dot-vimrc" in reads  # the check sees reads when they happen
+
+
 def test_remanage_unchanged_is_zero_writes_and_no_planning(repo: MemoryFileSystem) -> None:
     service(repo).manage(["vim", "nvim"])
     counting = FaultyFileSystem(repo)

@@ -13,6 +13,7 @@ from dot.manifest import (
     FileRecord,
     LinkRecord,
     Manifest,
+    Orphan,
     PackageRecord,
     Settings,
     apply,
@@ -22,6 +23,7 @@ from dot.manifest import (
     save,
 )
 from dot.model import Adopt, Backup, Claim, Delete, Kind, Link, Mkdir, Restore, Rmdir, Unlink
+from dot.values import replace
 
 FULL = Manifest(
     "/d",
@@ -48,6 +50,23 @@ def test_round_trip_is_exact_and_deterministic() -> None:
     data = dumps(FULL)
     assert loads(data, "m") == FULL
     assert dumps(loads(data, "m")) == data
+
+
+def test_streamed_encoding_is_the_canonical_compact_json() -> None:
+    """dumps encodes package by package; the bytes must equal one json.dumps of the
+    whole document with sorted keys, whatever the names (escapes, non-ASCII)."""
+    other = replace(FULL.packages["vim"], name='zé "q"', links={}, files={}, backups=())
+    many = replace(
+        FULL,
+        packages={**FULL.packages, other.name: other, "a": replace(other, name="a")},
+        orphans=(Orphan("vim", ".old", "/h/.dot-backup/R/.old"),),
+        run="R1",
+    )
+    for manifest in (FULL, many):
+        data = dumps(manifest)
+        canonical = json.dumps(json.loads(data), sort_keys=True, separators=(",", ":")) + "\n"
+        assert data == canonical.encode()
+        assert loads(data, "m") == manifest
 
 
 def doc() -> dict:  # type: ignore[type-arg]

@@ -81,6 +81,7 @@ class _Overlay:
         self.base = base
         self.changes: dict[str, Node] = {}
         self.fresh: set[str] = set()  # directories made here: nothing observed lies below
+        # Changed paths by parent (full paths: the keys of `changes`, not new strings).
         self.touched: dict[str, set[str]] = {}
         self.meta: dict[str, _LinkMeta] = {}
         self.creator: dict[str, str] = {}
@@ -126,12 +127,12 @@ class _Overlay:
         if self.get(path).kind is not Kind.DIR:
             return []
         names = set() if path in self.fresh else set(self.base.children(path))
-        names |= self.touched.get(path, set())
+        names.update(p.rpartition("/")[2] for p in self.touched.get(path, ()))
         return sorted(n for n in names if self.get(join(path, n)).kind is not Kind.MISSING)
 
     def _set(self, path: str, node: Node) -> None:
         self.changes[path] = node
-        self.touched.setdefault(parent(path), set()).add(path.rpartition("/")[2])
+        self.touched.setdefault(parent(path), set()).add(path)
 
     def remove(self, path: str) -> None:
         self._set(path, MISSING)

@@ -1,0 +1,64 @@
+"""`@value` classes: frozen, comparable, hashable, slotted, with defaults and factories."""
+
+from __future__ import annotations
+
+import pytest
+
+from dot.values import field, fields_of, replace, value
+
+
+@value
+class Point:
+    x: int
+    y: int = 0
+    tags: list[str] = field(default_factory=list)
+    norm: int = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "norm", abs(self.x) + abs(self.y))
+
+    def moved(self, dx: int) -> Point:
+        return replace(self, x=self.x + dx)
+
+
+@value
+class Labelled(Point):
+    label: str = ""
+
+
+def test_fields_defaults_factories_and_derived_fields() -> None:
+    p = Point(3, -4)
+    assert (p.x, p.y, p.tags, p.norm) == (3, -4, [], 7)
+    assert Point(1).tags is not Point(1).tags  # a fresh default per instance
+    assert fields_of(p) == ("x", "y", "tags")
+    assert p.moved(1) == Point(4, -4) and p.moved(1).norm == 8
+    assert repr(Point(1, 2)) == "Point(x=1, y=2, tags=[])"
+
+
+def test_equality_hashing_and_matching() -> None:
+    assert Point(1, 2) == Point(1, 2) and Point(1, 2) != Point(2, 1)
+    assert Point(1, 2) != Labelled(1, 2)  # another class is never equal
+    assert len({Point(1, 2, ()), Point(1, 2, ())}) == 1  # type: ignore[arg-type]
+    match Labelled(5, label="a"):
+        case Labelled(x, y, _, label):
+            assert (x, y, label) == (5, 0, "a")
+        case _:
+            pytest.fail("no match")
+
+
+def test_frozen() -> None:
+    p = Point(1)
+    with pytest.raises(AttributeError, match="frozen Point"):
+        p.x = 2  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="frozen Point"):
+        del p.x  # type: ignore[misc]
+
+
+def test_instances_are_slotted_without_a_dict() -> None:
+    """Plans hold one value object per link: no per-instance __dict__ (half the memory)."""
+    for obj in (Point(1), Labelled(1, label="a")):
+        assert not hasattr(obj, "__dict__")
+        with pytest.raises(AttributeError):
+            object.__setattr__(obj, "extra", 1)
+    assert Labelled.__slots__ == ("label",)  # type: ignore[attr-defined]
+    assert Labelled(1, label="a").moved(1) == Labelled(2, label="a")
