@@ -55,7 +55,14 @@ class Conflict:
     wanted: Kind  # what the package has there (file or directory)
     detail: str = ""  # link text, owning package, or why the path is protected
     empty: bool = False
-    in_run: bool = False  # the obstacle belongs to another package of this same run
+    # The obstacle is another package's work that only `skip` may pass: a path another
+    # package of this same run wants, or (with `holds`) a directory holding another
+    # package's links or kept directories, this run's or an installed package's.
+    in_run: bool = False
+    holds: bool = False
+    # Under `skip`: this package's work lies below the path of package `below`'s
+    # skipped conflict (the obstacle fields describe that conflict's obstacle).
+    below: str = ""
 
 
 # --- operations --------------------------------------------------------------

@@ -369,7 +369,7 @@ class Dot:
         started = time.perf_counter()
         ctx, diagnosis = self._diagnose(depth)
         fixable = [f for f in diagnosis.findings if f.fixable]
-        if not fix or not fixable or (self.config.dry_run and not fixable):
+        if not fix or (not fixable and not self.config.dry_run):
             return self._doctor_result(ctx, diagnosis, frozenset(), fix, depth, None)
         if self.config.dry_run:
             run = self._repair(ctx, diagnosis, started)
@@ -515,22 +515,55 @@ class Dot:
     ) -> RunResult:
         started = time.perf_counter()
         self.command = command
-        ctx = self._context()
+        ctx = self._without_lost_backups(self._context())
         if everything:
             packages = sorted(ctx.manifest.packages)
-            if not packages:  # nothing installed: nothing to do
+            if not packages and not ctx.manifest.orphans:  # nothing installed: nothing to do
                 return self._empty_result(command, started)
         packages = list(dict.fromkeys(packages))
-        self._check_packages(ctx, packages, action)
+        self._check_packages(ctx, packages, action, everything=everything)
         if self.config.dry_run:
             self._warn_if_recovery_waits(ctx.layout)
             result = self._plan_and_run(ctx, command, packages, action, started)
         else:
             with self._changing():
                 # Re-read under the lock: another run may have finished meanwhile.
-                ctx = self._context()
+                ctx = self._without_lost_backups(self._context())
                 result = self._plan_and_run(ctx, command, packages, action, started)
         return result
+
+    def _without_lost_backups(self, ctx: _Context) -> _Context:
+        """Forget backups whose stored copy is gone (deleted by hand, say): there is
+        nothing to put back, and trying would fail every later run."""
+        manifest = ctx.manifest
+
+        def lost(stored: str) -> bool:
+            try:
+                return kind_at(self.fs, stored) is Kind.MISSING
+            except OSError:  # unreadable is not gone: restoring it will say what is wrong
+                return False
+
+        gone: list[tuple[str, str, str]] = []
+        packages = dict(manifest.packages)
+        for name, record in manifest.packages.items():
+            missing = [b for b in record.backups if b.origin == "target" and lost(b.stored)]
+            if missing:
+                packages[name] = replace(
+                    record, backups=tuple(b for b in record.backups if b not in missing)
+                )
+                gone += [(name, b.path, b.stored) for b in missing]
+        orphans = tuple(o for o in manifest.orphans if not lost(o.stored))
+        gone += [(o.package, o.path, o.stored) for o in manifest.orphans if o not in orphans]
+        if not gone:
+            return ctx
+        for package, path, stored in gone:
+            notice = (
+                f"the backup of {path} (package {package}) is gone from {stored}; "
+                "there is nothing to put back, so dot forgets it"
+            )
+            if notice not in self.notices:  # the context is read twice (again under the lock)
+                self.notices.append(notice)
+        return replace(ctx, manifest=replace(manifest, packages=packages, orphans=orphans))
 
     def _empty_result(self, command: str, started: float) -> RunResult:
         return RunResult(
@@ -615,21 +648,23 @@ class Dot:
             progress=self.progress,
         )
         tx = executor.begin()
-        try:
-            if journal is not None:
-                self._begin_journal(journal, ctx, levels, trash)
-            executor.run(levels, tx)
-        except (DotError, OSError, KeyboardInterrupt) as exc:
-            if tx.rolled_back or not tx.done:  # undone already, or nothing was done
-                self._forget(journal)
-                if isinstance(exc, KeyboardInterrupt):
-                    raise Interrupted(
-                        "interrupted before any change; nothing was changed"
-                    ) from None
-                raise
-            self._fail_after_execution(tx, journal, exc)
-        # The run is as good as done: a signal now waits until it is committed.
-        with deferred_interrupts():
+        # From here until the run is committed or undone, SIGINT and SIGTERM only set
+        # `stop`: the executor stops between operations and rolls back; once it has
+        # finished, the signal waits until the commit is written.
+        with deferred_interrupts() as stop:
+            try:
+                if journal is not None:
+                    self._begin_journal(journal, ctx, levels, trash)
+                executor.run(levels, tx, stop)
+            except (DotError, OSError, KeyboardInterrupt) as exc:
+                if tx.rolled_back or not tx.done:  # undone already, or nothing was done
+                    self._forget(journal)
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise Interrupted(
+                            "interrupted before any change; nothing was changed"
+                        ) from None
+                    raise
+                self._fail_after_execution(tx, journal, exc)
             try:
                 new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
                 if changed_manifest and not new_manifest.is_empty:
@@ -852,8 +887,10 @@ class Dot:
             if problem is not None:
                 raise InvalidPackageName(problem)
 
-    def _check_packages(self, ctx: _Context, packages: Sequence[str], action: Action) -> None:
-        if not packages:
+    def _check_packages(
+        self, ctx: _Context, packages: Sequence[str], action: Action, *, everything: bool = False
+    ) -> None:
+        if not packages and not everything:
             raise UsageError("no packages given")
         if action is Action.MANAGE:
             ctx.index.require(packages)

@@ -144,6 +144,8 @@ def test_skip_json_lists_the_skipped_conflicts(env):
             "source": "dot-vimrc",
             "detail": "",
             "in_run": False,
+            "holds": False,
+            "below": "",
         }
     ]
     assert [op["path"] for op in doc["operations"]] == [".vim"]
@@ -174,6 +176,8 @@ def test_conflict_json_is_an_error_document_and_nothing_else(env):
                     "source": "dot-vim",
                     "detail": "/elsewhere",
                     "in_run": False,
+                    "holds": False,
+                    "below": "",
                 },
                 {
                     "path": ".vimrc",
@@ -184,6 +188,8 @@ def test_conflict_json_is_an_error_document_and_nothing_else(env):
                     "source": "dot-vimrc",
                     "detail": "",
                     "in_run": False,
+                    "holds": False,
+                    "below": "",
                 },
             ],
         }

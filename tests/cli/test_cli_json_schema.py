@@ -223,6 +223,8 @@ CONFLICT = Obj(
         "source": str,
         "detail": str,
         "in_run": bool,
+        "holds": bool,
+        "below": str,
     }
 )
 RUN = Obj(

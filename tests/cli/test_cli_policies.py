@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -273,3 +274,112 @@ def test_no_conflict_means_the_policy_changes_nothing(env, policy):
         "manage vim: 2 operations (link 2) in {elapsed}\n",
     )
     assert sorted(p.name for p in env.home.iterdir()) == [".dot-manifest.json", ".vim", ".vimrc"]
+
+
+# --- backups deleted by hand ---------------------------------------------------------
+
+
+def test_unmanage_forgets_a_backup_deleted_by_hand(env):
+    """Nothing to put back is not an error: unmanage still removes the links (it used
+    to fail and roll back, every time, leaving no way out but editing the manifest)."""
+    env.vim()
+    obstacle(env)
+    assert env.dot("manage", "vim", "--on-conflict", "backup").exit_code == 0
+    (run_dir,) = (env.home / ".dot-backup").iterdir()
+    (run_dir / ".vimrc").unlink()
+
+    result = env.dot("unmanage", "vim")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"dot: warning: the backup of .vimrc (package vim) is gone from {run_dir}/.vimrc; "
+        "there is nothing to put back, so dot forgets it\n"
+    )
+    assert env.links(env.home) == {}
+    assert not (env.home / ".vimrc").exists() and not env.manifest.exists()
+
+
+def test_a_waiting_backup_deleted_by_hand_no_longer_blocks_later_runs(env):
+    env.package("a", {"dot-xrc": "a\n"})
+    env.package("c", {"dot-crc": "c\n"})
+    obstacle(env, ".xrc")
+    assert env.dot("manage", "a", "--on-conflict", "backup").exit_code == 0
+    xrc = env.home / ".xrc"
+    xrc.unlink()
+    xrc.write_text("new\n")  # the path is taken: a's backup has to wait
+    assert env.dot("unmanage", "a").exit_code == 0
+    (stored,) = (s for s in (env.home / ".dot-backup").rglob(".xrc"))
+    stored.unlink()
+    xrc.unlink()  # free again, but there is nothing left to put back
+
+    result = env.dot("manage", "c")
+
+    assert result.exit_code == 0, result.output
+    assert "the backup of .xrc (package a) is gone" in result.stderr
+    assert env.links(env.home) == {".crc": "../dotfiles/c/dot-crc"}
+    assert not xrc.exists()
+    assert json.loads(env.manifest.read_text())["orphans"] == []
+    again = env.dot("manage", "c")  # forgotten for good: no more warnings
+    assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_unmanage_all_with_nothing_installed_still_puts_waiting_backups_back(env):
+    env.package("a", {"dot-xrc": "a\n"})
+    mine = obstacle(env, ".xrc")
+    facts = file_facts(mine)
+    assert env.dot("manage", "a", "--on-conflict", "backup").exit_code == 0
+    mine.unlink()
+    mine.write_text("in the way\n")
+    assert env.dot("unmanage", "a").exit_code == 0  # the backup waits: .xrc is taken
+    mine.unlink()
+
+    result = env.dot("unmanage", "--all")
+
+    assert result.exit_code == 0, result.output
+    assert file_facts(mine) == facts
+    assert not env.manifest.exists()
+
+
+@pytest.mark.parametrize("policy", ["backup", "overwrite"])
+def test_a_directory_an_installed_package_needs_is_named_as_such(env, policy):
+    """Not "of this same run": the package that needs the directory was installed earlier."""
+    env.package("a", {"dot-config/a/x": "x\n"})
+    env.package("b", {"dot-config": "b\n"})
+    assert env.dot("manage", "a").exit_code == 0
+    before = env.state()
+
+    result = env.dot("manage", "b", "--on-conflict", policy)
+
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[1:] == [
+        "  .config  type-clash    a directory package a needs (its links are inside) (wanted by b)"
+    ]
+    assert env.state() == before
+    doc = json.loads(env.dot("manage", "b", "--on-conflict", policy, "--format", "json").stdout)
+    (conflict,) = doc["error"]["conflicts"]
+    assert (conflict["detail"], conflict["in_run"], conflict["holds"]) == ("a", True, True)
+
+
+def test_skip_lists_other_packages_work_below_a_skipped_path_in_plain_words(env, tmp_path):
+    env.package("a", {"dot-foo/x": "1\n"})
+    env.package("b", {"dot-foo/y": "2\n"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (env.home / ".foo").symlink_to(elsewhere)
+
+    result = env.dot("manage", "a", "b", "--on-conflict", "skip")
+
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"dot: warning: skipped .foo  [foreign-link] symlink to somewhere else ({elsewhere}) "
+        "(wanted by a)",
+        f"dot: warning: skipped .foo  [foreign-link] symlink to somewhere else ({elsewhere}); "
+        "skipped with package a's conflict here (wanted by b)",
+    ]
+    doc = json.loads(
+        env.dot("manage", "a", "b", "--on-conflict", "skip", "--format", "json").stdout
+    )
+    first, second = doc["skipped"]
+    assert (first["package"], first["below"]) == ("a", "")
+    assert (second["package"], second["below"], second["source"]) == ("b", "a", "dot-foo")
+    assert second["detail"] == first["detail"] == str(elsewhere)

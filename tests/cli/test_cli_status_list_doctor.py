@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -101,6 +102,20 @@ def test_status_of_a_healthy_repo(env):
         "  ok            .zshrc -> ../dotfiles/zsh/dot-zshrc\n"
         "4 packages, 6 links: 6 ok\n"
     )
+
+
+def test_status_of_a_package_with_no_links(env):
+    """Recorded with every path skipped: "no links", not "0 links, no links"."""
+    env.package("vim", {"dot-vimrc": "set nu\n"})
+    (env.home / ".vimrc").write_text("mine\n")
+    assert env.dot("manage", "vim", "--on-conflict", "skip").exit_code == 0
+
+    result = env.dot("status")
+
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"vim \(managed, installed [^)]*\): no links", lines[0]), lines
+    assert lines[1:] == ["1 package, 0 links"]
 
 
 def every_health(env) -> None:
@@ -740,6 +755,23 @@ def test_doctor_fix_dry_run_changes_nothing(env):
     )
     assert env.state() == before
     assert env.dot("doctor").exit_code == 1
+
+
+def test_doctor_fix_dry_run_with_nothing_fixable_is_still_a_dry_run(env):
+    """No `left` marks, no "0 fixed" summary, exit 0: the same shape as any dry run."""
+    _vimrc_only(env)
+    stray_link(env)
+    before = env.state()
+
+    result = env.dot("-n", "doctor", "--fix")
+
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "stray-link             .exrc  package vim; -> ../dotfiles/vim/dot-vimrc; a link "
+        "into the package directory that no package maps there (left alone)\n"
+        "dry run: 1 problem; the fix would change nothing in the target\n"
+    )
+    assert env.state() == before
 
 
 def test_doctor_fix_dry_run_of_a_corrupt_manifest_keeps_it(env):

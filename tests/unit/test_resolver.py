@@ -127,6 +127,12 @@ def test_skip_reports_other_packages_work_below_a_skipped_path() -> None:
     plan = resolve(Draft(ops, (), (c,)), Policy.SKIP, RUN)
     assert plan.operations == ()
     assert [(s.path, s.package) for s in plan.skipped] == [(".config", "vim"), (".config", "zsh")]
+    # The second names the package whose conflict it lies below and its own source;
+    # the obstacle (kind, existing, detail) is the first one's.
+    below = plan.skipped[1]
+    assert (below.below, below.source, below.wanted) == ("vim", "dot-config", Kind.DIR)
+    assert (below.kind, below.existing, below.detail) == (c.kind, c.existing, c.detail)
+    assert plan.skipped[0].below == ""
 
 
 def test_one_unresolvable_conflict_stops_everything() -> None:

@@ -71,7 +71,8 @@ def _options() -> list[Callable[[F], F]]:
             "--dir",
             "dir",
             metavar="PATH",
-            help="Package directory (default: config, else the current directory).",
+            help="Package directory (default: config, else the current directory; "
+            "status, list, doctor, unmanage and remanage use the recorded one).",
         ),
         click.option(
             "-t",

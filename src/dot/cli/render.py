@@ -23,6 +23,7 @@ from dot.model import (
     verb,
 )
 from dot.results import RunResult
+from dot.values import replace
 
 VERB_ORDER = (
     "link",
@@ -101,6 +102,11 @@ def _elapsed(seconds: float) -> str:
 
 def conflict_text(conflict: Conflict) -> str:
     """What is in the way, in words."""
+    if conflict.below:
+        obstacle = conflict_text(replace(conflict, below="", package=conflict.below))
+        return f"{obstacle}; skipped with package {conflict.below}'s conflict here"
+    if conflict.holds:
+        return f"a directory package {conflict.detail} needs (its links are inside)"
     if conflict.in_run:
         return f"package {conflict.detail} of this same run wants it too"
     return _KIND_TEXT[conflict.kind].format(
@@ -219,6 +225,8 @@ def conflict_json(conflict: Conflict) -> dict[str, Any]:
         "source": conflict.source,
         "detail": conflict.detail,
         "in_run": conflict.in_run,
+        "holds": conflict.holds,
+        "below": conflict.below,
     }
 
 

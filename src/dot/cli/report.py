@@ -65,8 +65,9 @@ def _package_text(package: PackageStatus, term: Terminal) -> None:
     state = f"{package.source}, installed {when(package.installed_at)}"
     if not package.present:
         state += ", package directory missing"
-    summary = _counts(package.counts) or "no links"
-    term.info(f"{head} ({state}): {_plural(len(package.links), 'link')}, {summary}")
+    summary = _counts(package.counts)
+    links = f"{_plural(len(package.links), 'link')}, {summary}" if summary else "no links"
+    term.info(f"{head} ({state}): {links}")
     for link in package.links:
         label = term.style(f"{link.health.value:<13}", _HEALTH_STYLE[link.health])
         term.info(f"  {label} {_link_line(link)}")

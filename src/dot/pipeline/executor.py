@@ -159,11 +159,14 @@ class Executor:
         """A new, empty transaction to run levels in."""
         return Transaction(self.fs, self.layout, self.trash)
 
-    def run(self, levels: Levels, tx: Transaction | None = None) -> Transaction:
+    def run(
+        self, levels: Levels, tx: Transaction | None = None, stop: StopFlag | None = None
+    ) -> Transaction:
         """Execute everything or nothing; on failure raise after rolling back.
 
         Passing the transaction in lets a caller that is interrupted at any moment
-        still reach what was done.
+        still reach what was done. A caller that already defers SIGINT and SIGTERM
+        (to cover what it does before and after) passes its flag as `stop`.
         """
         tx = tx if tx is not None else self.begin()
         started = time.perf_counter()
@@ -175,8 +178,12 @@ class Executor:
         if self.jobs is not None and levels.count >= PARALLEL_THRESHOLD:
             self._workers = max(1, self.jobs)
         try:
-            with deferred_interrupts() as stop:
-                self._stop = stop
+            with (
+                contextlib.nullcontext(stop) if stop is not None else deferred_interrupts() as flag
+            ):
+                self._stop = flag
+                if flag.signum:  # asked to stop before the first operation
+                    raise KeyboardInterrupt
                 for level in levels.levels:
                     self._level(list(level), tx)
                     if self.journal is not None:

@@ -356,7 +356,7 @@ class _Planner:
         # Two packages of this same run want the path: either the obstacle was
         # planned for the other one (it is not even on disk), or it is the other
         # one's own link. No policy may remove it; only `skip` gets past it.
-        in_run = False
+        in_run = holds = False
         if current != self.view.observed(path):
             in_run = True
             meta = self.view.meta.get(path)
@@ -367,10 +367,10 @@ class _Planner:
         elif current.kind is Kind.DIR and self._others_below(path, package):
             # Other packages have links (or this run has plans) inside this
             # directory: moving or deleting it would take them along.
-            in_run = True
+            in_run = holds = True
             detail = next(iter(self._packages_below(path)), detail)
         conflict = Conflict(
-            path, kind, current.kind, package, source, wanted, detail, empty, in_run
+            path, kind, current.kind, package, source, wanted, detail, empty, in_run, holds
         )
         self.conflicts.append(conflict)
         if plan and not in_run:

@@ -18,6 +18,7 @@ from dot.model import (
     Delete,
     Draft,
     Kind,
+    Link,
     Operation,
     Plan,
     Policy,
@@ -56,10 +57,18 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
             owner = getattr(item, "package", None)
             root = _root(item.path, dropped)
             cause = by_path[root]
-            if owner and owner != cause.package and (root, owner) not in behind:
-                behind[(root, owner)] = replace(
-                    cause, package=owner, detail=f"below {cause.package}'s conflict"
-                )
+            if owner and owner != cause.package:
+                known = behind.get((root, owner))
+                source = _source(item, root)
+                if known is None or (source and not known.source):
+                    at_root = isinstance(item, Link) and item.path == root
+                    behind[(root, owner)] = replace(
+                        cause,
+                        package=owner,
+                        source=source,
+                        wanted=item.kind if isinstance(item, Link) and at_root else Kind.DIR,
+                        below=cause.package,
+                    )
             continue
         if isinstance(item, Clear):
             remedy = replacement.get(item.path)
@@ -75,6 +84,15 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
     return Plan(
         tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes, kept, draft.orphans
     )
+
+
+def _source(item: object, root: str) -> str:
+    """Where in its package the work at or below `root` comes from, at `root`'s level."""
+    source: str = getattr(item, "source", "")
+    depth = getattr(item, "path", root).count("/") - root.count("/")
+    for _ in range(depth):
+        source = source.rpartition("/")[0]
+    return source
 
 
 def _root(path: str, roots: set[str]) -> str:

@@ -26,7 +26,9 @@ def register(group: click.Group, with_session: Decorator) -> None:
         fish:  dot completion fish > ~/.config/fish/completions/dot.fish
         """
         text = script(click.get_current_context().find_root().command, shell)
-        if session.json:
+        # JSON only when asked for on the command line: a `format = "json"` setting
+        # (or DOT_FORMAT) must not break `eval "$(dot completion bash)"`.
+        if session.flags.format == "json":
             session.terminal.emit_json({"shell": shell, "script": text})
         else:
             click.echo(text)
