@@ -10,7 +10,7 @@ BASETEMP := $(shell if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm/do
 RUN_DIR := .run
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean venv dist profile profile-analyze
+.PHONY: run test fuzz lint typecheck check clean venv dist profile profile-analyze
 
 venv: $(STAMP)
 
@@ -32,6 +32,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest --basetemp=$(BASETEMP) $(PYTEST_ARGS)
 	$(BIN)/python -m pytest benchmarks --benchmark-disable -q --basetemp=$(BASETEMP)-bench
+
+# The property and fuzz suites with ten times the examples, new ones on every run
+# (`make test` under .ci/run replays fixed ones). FUZZ_SCALE=N for more.
+FUZZ_SCALE ?= 10
+fuzz: $(STAMP)
+	DOT_PROPERTY_SCALE=$(FUZZ_SCALE) $(BIN)/python -m pytest tests/property --basetemp=$(BASETEMP)-fuzz -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks fixtures scripts

@@ -10,9 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from dot.fs.memory import MemoryFileSystem
 from helpers import memory_world
+
+# CI (.ci/run sets DOT_HYPOTHESIS=ci) replays the same examples on every run, so a red
+# CI is always reproducible; everywhere else each run explores new examples, and
+# `make fuzz` explores many more. Loaded here, before any test module defines its
+# settings (they inherit from the profile).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("DOT_HYPOTHESIS") == "ci":
+    settings.load_profile("ci")
 
 _GUARDED = ("symlink", "unlink", "mkdir", "rmdir", "rename", "replace", "remove")
 

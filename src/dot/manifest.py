@@ -293,7 +293,10 @@ def loads(data: bytes, where: str) -> Manifest:
     try:
         return _parse(doc)
     except _Invalid as exc:
-        raise ManifestError(f"manifest {where} is corrupt: {exc}; {REBUILD_HINT}") from None
+        # Paths and names in the message come from the file: show control characters
+        # escaped, so the error stays one line.
+        reason = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc))
+        raise ManifestError(f"manifest {where} is corrupt: {reason}; {REBUILD_HINT}") from None
 
 
 class _Invalid(Exception):

@@ -60,9 +60,6 @@ class Conflict:
     # package's links or kept directories, this run's or an installed package's.
     in_run: bool = False
     holds: bool = False
-    # Under `skip`: this package's work lies below the path of package `below`'s
-    # skipped conflict (the obstacle fields describe that conflict's obstacle).
-    below: str = ""
 
 
 # --- operations --------------------------------------------------------------

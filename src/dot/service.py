@@ -263,6 +263,7 @@ class Dot:
             target=view,
             protected=self._protected(ctx),
             backup_root=layout.abs(BACKUP_DIR_NAME),
+            skip=self.config.policy is Policy.SKIP,
         )
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
         full = replace(resolved, operations=(*pre, *resolved.operations))
@@ -436,7 +437,7 @@ class Dot:
         fix = checkup.plan_fix(diagnosis)
         actions = [(Action.REMANAGE, p) for p in fix.remanage]
         actions += [(Action.UNMANAGE, p) for p in fix.unmanage]
-        draft = self._plan(ctx, actions)
+        draft = self._plan(ctx, actions, Policy.SKIP)
         resolved = resolve(draft, Policy.SKIP, self._backup_dir(ctx))
         operations: list[Operation] = list(resolved.operations)
         taken = {op.path for op in operations}
@@ -583,7 +584,7 @@ class Dot:
         if action is Action.REMANAGE:
             up_to_date = [p for p in packages if self._unchanged(ctx, p)]
             work = [p for p in packages if p not in up_to_date]
-        draft = self._plan(ctx, [(action, name) for name in work])
+        draft = self._plan(ctx, [(action, name) for name in work], self.config.policy)
         if action is not Action.MANAGE:
             self._check_installed(ctx, work, draft)
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
@@ -606,7 +607,7 @@ class Dot:
             caches=self.cache_stats(),
         )
 
-    def _plan(self, ctx: _Context, actions: Sequence[tuple[Action, str]]) -> Draft:
+    def _plan(self, ctx: _Context, actions: Sequence[tuple[Action, str]], policy: Policy) -> Draft:
         return plan(
             actions,
             layout=ctx.layout,
@@ -616,6 +617,7 @@ class Dot:
             target=self._view(ctx),
             protected=self._protected(ctx),
             backup_root=ctx.layout.abs(BACKUP_DIR_NAME),
+            skip=policy is Policy.SKIP,
         )
 
     def _view(self, ctx: _Context) -> ObservedTarget:

@@ -214,3 +214,19 @@ def test_no_dotfiles_before_the_command(env):
         "dot-vim": "../dotfiles/vim/dot-vim",
         "dot-vimrc": "../dotfiles/vim/dot-vimrc",
     }
+
+
+@pytest.mark.parametrize(
+    ("jobs", "expected"),
+    [([], "executed on 1 thread"), (["--jobs", "4"], "executed on 4 threads")],
+    ids=["auto", "jobs-4"],
+)
+def test_double_verbose_tells_how_many_threads_executed(env, jobs, expected):
+    """Auto stays sequential on a local filesystem; --jobs N uses N for 64+ operations."""
+    env.package("big", {f"dot-d{i}/f{j}": "x\n" for i in range(40) for j in range(2)})
+
+    result = env.dot("-vv", "--no-folding", "manage", "big", *jobs)
+
+    assert result.exit_code == 0, result.output
+    assert expected + "\n" in result.stdout
+    assert "executed on" not in env.dot("-vv", "-n", "unmanage", "big").stdout

@@ -145,7 +145,6 @@ def test_skip_json_lists_the_skipped_conflicts(env):
             "detail": "",
             "in_run": False,
             "holds": False,
-            "below": "",
         }
     ]
     assert [op["path"] for op in doc["operations"]] == [".vim"]
@@ -177,7 +176,6 @@ def test_conflict_json_is_an_error_document_and_nothing_else(env):
                     "detail": "/elsewhere",
                     "in_run": False,
                     "holds": False,
-                    "below": "",
                 },
                 {
                     "path": ".vimrc",
@@ -189,7 +187,6 @@ def test_conflict_json_is_an_error_document_and_nothing_else(env):
                     "detail": "",
                     "in_run": False,
                     "holds": False,
-                    "below": "",
                 },
             ],
         }

@@ -224,7 +224,6 @@ CONFLICT = Obj(
         "detail": str,
         "in_run": bool,
         "holds": bool,
-        "below": str,
     }
 )
 RUN = Obj(

@@ -360,7 +360,7 @@ def test_a_directory_an_installed_package_needs_is_named_as_such(env, policy):
     assert (conflict["detail"], conflict["in_run"], conflict["holds"]) == ("a", True, True)
 
 
-def test_skip_lists_other_packages_work_below_a_skipped_path_in_plain_words(env, tmp_path):
+def test_skip_reports_each_package_that_meets_the_obstacle(env, tmp_path):
     env.package("a", {"dot-foo/x": "1\n"})
     env.package("b", {"dot-foo/y": "2\n"})
     elsewhere = tmp_path / "elsewhere"
@@ -373,13 +373,32 @@ def test_skip_lists_other_packages_work_below_a_skipped_path_in_plain_words(env,
     assert result.stderr.splitlines() == [
         f"dot: warning: skipped .foo  [foreign-link] symlink to somewhere else ({elsewhere}) "
         "(wanted by a)",
-        f"dot: warning: skipped .foo  [foreign-link] symlink to somewhere else ({elsewhere}); "
-        "skipped with package a's conflict here (wanted by b)",
+        f"dot: warning: skipped .foo  [foreign-link] symlink to somewhere else ({elsewhere}) "
+        "(wanted by b)",
     ]
+    assert os.readlink(env.home / ".foo") == str(elsewhere)
+    assert list(elsewhere.iterdir()) == []
     doc = json.loads(
         env.dot("manage", "a", "b", "--on-conflict", "skip", "--format", "json").stdout
     )
     first, second = doc["skipped"]
-    assert (first["package"], first["below"]) == ("a", "")
-    assert (second["package"], second["below"], second["source"]) == ("b", "a", "dot-foo")
+    assert (first["package"], first["source"], first["in_run"]) == ("a", "dot-foo", False)
+    assert (second["package"], second["source"], second["in_run"]) == ("b", "dot-foo", False)
     assert second["detail"] == first["detail"] == str(elsewhere)
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")], ids=["a-first", "b-first"])
+def test_skip_leaves_the_obstacle_so_the_order_of_packages_does_not_matter(env, order):
+    """a's file `.b` is refused by the real directory there; b still links into it."""
+    env.package("a", {"dot-b": "a\n"})
+    env.package("b", {"dot-b/rc": "b\n"})
+    (env.home / ".b").mkdir()
+    (env.home / ".b" / "mine").write_text("mine\n")
+
+    result = env.dot("manage", *order, "--on-conflict", "skip")
+
+    assert result.exit_code == 0, result.output
+    assert os.readlink(env.home / ".b" / "rc") == "../../dotfiles/b/dot-b/rc"
+    assert (env.home / ".b" / "mine").read_text() == "mine\n"
+    again = env.dot("manage", "b", "a", "--on-conflict", "skip", "--format", "json")
+    assert json.loads(again.stdout)["operations"] == []

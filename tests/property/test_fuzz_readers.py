@@ -13,7 +13,7 @@ import string
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dot import config
@@ -136,6 +136,7 @@ def test_manifest_reader_on_arbitrary_bytes(data: bytes) -> None:
 
 @FUZZ
 @given(st.sampled_from(ALL_PATHS), json_values)
+@example(["packages", "vim", "links"], {"\n": None})  # a newline in a path of the message
 def test_manifest_reader_on_structural_mutations(path: list[str | int], value: Any) -> None:
     data = json.dumps(mutate(VALID, path, value)).encode()
     try:

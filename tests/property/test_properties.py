@@ -46,6 +46,7 @@ from prop_worlds import (
 
 from dot.errors import ConflictError, NotInstalled
 from dot.fs.faulty import FaultyFileSystem
+from dot.fs.memory import MemoryFileSystem
 from dot.model import Conflict, ConflictKind, Policy
 from dot.paths import is_within, translate
 
@@ -318,6 +319,35 @@ def test_manage_twice_equals_manage_once(policy: Policy, scenario: Scenario) -> 
 @example(
     scenario=Scenario(World({"vim": {"d": {}}, "zsh": {"d": {}}}), [["vim"], ["zsh"]], [], ["vim"])
 )
+# A file refused by a real directory; another package's file (or empty directory)
+# belongs inside it. Once the refused file was planned "as if the directory were
+# gone", so the other package's work was skipped with it in one order, not the other.
+@example(
+    scenario=Scenario(
+        World(
+            {"vim": {"b": "", "rc": ""}, "tmux": {"b": {"rc": ""}}},
+            foreign={"b": {".config": {}}},
+            folding=False,
+            dotfiles=False,
+        ),
+        [["vim", "tmux"]],
+        [],
+        ["tmux", "vim"],
+    )
+)
+@example(
+    scenario=Scenario(
+        World(
+            {"vim": {"b": ""}, "git": {"b": {}}},
+            foreign={"b": {".config": {}}},
+            folding=False,
+            dotfiles=False,
+        ),
+        [["vim", "git"]],
+        [],
+        ["git", "vim"],
+    )
+)
 def test_manage_all_again_under_skip_does_nothing(scenario: Scenario) -> None:
     """Under skip, managing every package again, in any order and grouping, writes nothing."""
     world = scenario.world
@@ -377,6 +407,37 @@ def changes(draw: st.DrawFn) -> Change:
     return Change(world, draw(mutations(world, disjoint=True)))
 
 
+Snapshot = dict[str, tuple[str, str | bytes, int]]
+
+
+def _unfolded_empty_dirs_kept(
+    expected: Snapshot, actual: Snapshot, scratch: MemoryFileSystem
+) -> Snapshot:
+    """The one designed difference from a fresh manage: empty directories stay.
+
+    When two packages shared a directory holding nothing but (empty) directories and
+    one of them lets it go, the directories stay real, as GNU Stow leaves them: there
+    is no link inside to refold by (see test_empty_package_directories_shared in the
+    differential suite). A fresh manage links the remaining package's directory
+    instead. Only that exact shape is accepted: the same directories, nothing else.
+    """
+    adjusted = dict(expected)
+    for path, (kind, data, _mode) in expected.items():
+        now = actual.get(path)
+        if kind != "link" or now is None or now[:2] != ("dir", b""):
+            continue
+        pointed = os.path.normpath(os.path.join(HOME, os.path.dirname(path), str(data)))
+        inside = {rel: node[0] for rel, node in scratch.snapshot(pointed).items()}
+        below = {
+            rel[len(path) + 1 :]: node for rel, node in actual.items() if rel.startswith(path + "/")
+        }
+        only_dirs = all(k == "dir" for k in inside.values())
+        if only_dirs and set(inside) == set(below) and all(n[0] == "dir" for n in below.values()):
+            adjusted[path] = now
+            adjusted.update({f"{path}/{rel}": node for rel, node in below.items()})
+    return adjusted
+
+
 @settings(SETTINGS, max_examples=int(100 * SCALE))
 @given(change=changes())
 @example(
@@ -397,6 +458,28 @@ def changes(draw: st.DrawFn) -> Change:
         Mutation("add-file", "vim", "vimrc1", "1"),
     )
 )
+@example(
+    change=Change(
+        World({"vim": {"conf": {}}, "zsh": {"conf": {}, "rc2": ""}}, dotfiles=False),
+        Mutation("remove", "vim", "conf", "1"),
+    )
+)
+@example(
+    change=Change(
+        World({"vim": {"c": {"c": {}}}, "zsh": {"c": {"c": {}}, "rc2": ""}}, dotfiles=False),
+        Mutation("remove", "vim", "c", "1"),
+    )
+)
+# zsh's own empty `l` keeps `l` a directory when vim leaves it: no refold into git.
+@example(
+    change=Change(
+        World(
+            {"vim": {"l": {"c": {}}}, "zsh": {"l": {}}, "git": {"l": {"c": {"c": {}}}, "rc3": ""}},
+            dotfiles=False,
+        ),
+        Mutation("remove", "vim", "l", "1"),
+    )
+)
 def test_remanage_after_change_equals_manage_from_scratch(change: Change) -> None:
     """Packages never want the same file here (disjoint names), so order cannot matter."""
     world, mutation = change.world, change.mutation
@@ -410,6 +493,7 @@ def test_remanage_after_change_equals_manage_from_scratch(change: Change) -> Non
     changed.dot(scratch).manage(changed.names)
     expected = without_state(scratch.snapshot(HOME))
     actual = without_state(fs.snapshot(HOME))
+    expected = _unfolded_empty_dirs_kept(expected, actual, scratch)
     assert actual == expected, diff(expected, actual)
     check_manifest_links(fs, lambda name: True)
 

@@ -116,23 +116,29 @@ def test_another_packages_link_is_never_moved_or_deleted(policy: Policy) -> None
         resolve(draft_for(conflict(ConflictKind.OTHER_PACKAGE, Kind.LINK)), policy, RUN)
 
 
-def test_skip_reports_other_packages_work_below_a_skipped_path() -> None:
+def test_skip_drops_all_work_planned_in_place_of_a_skipped_obstacle() -> None:
+    """A draft planned without knowing the policy: the obstacle stays, so nothing
+    planned at or below its path may run, whoever's work it is."""
     c = Conflict(".config", ConflictKind.FOREIGN_LINK, Kind.LINK, "vim", "dot-config", Kind.DIR)
     ops = (
         Clear(c),
         Mkdir(".config", "vim"),
         Link(".config/nvim", "t", "vim", "dot-config/nvim", Kind.DIR),
         Link(".config/zsh", "t", "zsh", "dot-config/zsh", Kind.DIR),
+        Link(".zshrc", "t", "zsh", "dot-zshrc", Kind.FILE),
     )
     plan = resolve(Draft(ops, (), (c,)), Policy.SKIP, RUN)
-    assert plan.operations == ()
-    assert [(s.path, s.package) for s in plan.skipped] == [(".config", "vim"), (".config", "zsh")]
-    # The second names the package whose conflict it lies below and its own source;
-    # the obstacle (kind, existing, detail) is the first one's.
-    below = plan.skipped[1]
-    assert (below.below, below.source, below.wanted) == ("vim", "dot-config", Kind.DIR)
-    assert (below.kind, below.existing, below.detail) == (c.kind, c.existing, c.detail)
-    assert plan.skipped[0].below == ""
+    assert [op.path for op in plan.operations] == [".zshrc"]
+    assert plan.skipped == (c,)
+
+
+def test_skip_keeps_work_when_the_planner_left_the_obstacle_in_place() -> None:
+    """Planned under `skip`: no Clear, and work inside the (kept) directory stays."""
+    c = Conflict("b", ConflictKind.TYPE_CLASH, Kind.DIR, "vim", "b", Kind.FILE)
+    ops = (Link("b/rc", "t", "tmux", "b/rc", Kind.FILE),)
+    plan = resolve(Draft(ops, (), (c,)), Policy.SKIP, RUN)
+    assert plan.operations == ops
+    assert plan.skipped == (c,)
 
 
 def test_one_unresolvable_conflict_stops_everything() -> None:

@@ -23,7 +23,6 @@ from dot.model import (
     verb,
 )
 from dot.results import RunResult
-from dot.values import replace
 
 VERB_ORDER = (
     "link",
@@ -102,9 +101,6 @@ def _elapsed(seconds: float) -> str:
 
 def conflict_text(conflict: Conflict) -> str:
     """What is in the way, in words."""
-    if conflict.below:
-        obstacle = conflict_text(replace(conflict, below="", package=conflict.below))
-        return f"{obstacle}; skipped with package {conflict.below}'s conflict here"
     if conflict.holds:
         return f"a directory package {conflict.detail} needs (its links are inside)"
     if conflict.in_run:
@@ -133,6 +129,9 @@ def render_run(result: RunResult, term: Terminal) -> None:
     if term.verbose >= 2:
         for claim in result.plan.claims:
             term.detail(f"{term.style('keep   ', 'dim')} {claim.path} -> {claim.text}", 2)
+        if ops and not result.dry_run:
+            threads = "1 thread" if result.workers == 1 else f"{result.workers} threads"
+            term.detail(f"executed on {threads}", 2)
         for cache in result.caches:
             if cache.hits or cache.misses:
                 term.detail(
@@ -226,7 +225,6 @@ def conflict_json(conflict: Conflict) -> dict[str, Any]:
         "detail": conflict.detail,
         "in_run": conflict.in_run,
         "holds": conflict.holds,
-        "below": conflict.below,
     }
 
 

@@ -5,7 +5,8 @@ refolding) on an overlay of the observed target, then diffs the overlay against
 what was observed. Only the difference becomes operations, so manage, unmanage
 and remanage share one mechanism and remanage of an unchanged package is empty.
 Obstacles become conflicts, planned "as if removed" so the resolver can apply a
-policy without planning again.
+policy without planning again; under `skip` they are planned as staying, so the
+packages that come later see the target as it will be (whatever the order).
 """
 
 from __future__ import annotations
@@ -170,8 +171,10 @@ class _Planner:
         target: TargetReader,
         protected: frozenset[str],
         backup_root: str,
+        skip: bool = False,
     ) -> None:
         self.layout = layout
+        self.skip = skip  # obstacles stay: plan nothing in their place
         self.backup_root = backup_root
         self.options = options
         self.manifest = manifest
@@ -373,7 +376,7 @@ class _Planner:
             path, kind, current.kind, package, source, wanted, detail, empty, in_run, holds
         )
         self.conflicts.append(conflict)
-        if plan and not in_run:
+        if plan and not in_run and not self.skip:
             self.view.clear(path, conflict)
             self._install(package, entry, source, path)
 
@@ -546,8 +549,8 @@ class _Planner:
                 self.view.remove(path)
             else:
                 fold = self._fold_candidate(path, names)
-                if fold is None:
-                    continue
+                if fold is None or self._kept_by_another(path, but=fold[0]):
+                    continue  # (another package has this directory, empty, as its own)
                 for name in names:
                     self.view.remove(join(path, name))
                 self.view.remove(path)
@@ -560,12 +563,15 @@ class _Planner:
                 seen.discard(up)
                 heapq.heappush(heap, (-up.count("/"), up))
 
-    def _kept_by_another(self, path: str) -> bool:
-        """True when a package that stays installed has an empty directory here."""
-        if any(kept == path and owner not in self.leaving for kept, owner in self.kept):
+    def _kept_by_another(self, path: str, but: str = "") -> bool:
+        """True when a package that stays installed (other than `but`) has a real
+        directory here: an empty one of its own, or one recorded as its directory."""
+        if any(
+            kept == path and owner not in self.leaving and owner != but for kept, owner in self.kept
+        ):
             return True
         return any(
-            path in record.dirs and name not in self.leaving
+            path in record.dirs and name not in self.leaving and name != but
             for name, record in self.manifest.packages.items()
         )
 
@@ -673,13 +679,16 @@ def plan(
     target: TargetReader,
     protected: frozenset[str] = frozenset(),
     backup_root: str = "",
+    skip: bool = False,
 ) -> Draft:
     """Plan `actions` in order against one overlay; return the difference as a Draft.
 
     `protected` are target paths dot must never touch (its own state); `backup_root`
-    is the absolute path of dot's default backup directory.
+    is the absolute path of dot's default backup directory. With `skip` (the policy
+    is known to be `skip`) every obstacle stays where it is and later packages plan
+    around it, which makes the result independent of the order of the packages.
     """
-    planner = _Planner(layout, options, manifest, sources, target, protected, backup_root)
+    planner = _Planner(layout, options, manifest, sources, target, protected, backup_root, skip)
     planner.managed = {name for action, name in actions if action is not Action.UNMANAGE}
     for action, package in actions:
         if action is Action.MANAGE:

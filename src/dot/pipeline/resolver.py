@@ -1,7 +1,8 @@
 """Resolver: pure. Applies the conflict policy to a Draft and returns a Plan.
 
 Every conflict was planned "as if the obstacle were gone" (a Clear placeholder plus
-the operations below it). The policy turns the placeholder into a concrete move
+the operations below it), unless the planner knew the policy was `skip` and left
+the obstacle in place. The policy turns the placeholder into a concrete move
 or deletion, or drops the whole subtree (skip). A conflict the policy cannot
 resolve stops everything: ConflictError, nothing changes.
 """
@@ -18,12 +19,10 @@ from dot.model import (
     Delete,
     Draft,
     Kind,
-    Link,
     Operation,
     Plan,
     Policy,
 )
-from dot.values import replace
 
 
 def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
@@ -33,10 +32,13 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
     replacement: dict[str, Operation | None] = {}
     unresolved: list[Conflict] = []
     skipped: list[Conflict] = []
+    planned: set[str] = set()
+    if policy is Policy.SKIP and draft.conflicts:
+        planned = {op.path for op in draft.operations if isinstance(op, Clear)}
     for conflict in draft.conflicts:
         if policy is Policy.SKIP:
             skipped.append(conflict)
-            if not conflict.in_run:  # else nothing of this package was planned there
+            if conflict.path in planned:  # else nothing of this package was planned there
                 replacement[conflict.path] = None
             continue
         op = _remedy(conflict, policy, backup_dir)
@@ -48,27 +50,11 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
         raise ConflictError(unresolved, policy.value)
 
     operations: list[Operation] = []
+    # A skipped obstacle stays: what was planned in its place goes (a draft planned
+    # knowing the policy was `skip` has no such work).
     dropped = {path for path, remedy in replacement.items() if remedy is None}
-    by_path = {c.path: c for c in skipped}
-    behind: dict[tuple[str, str], Conflict] = {}
     for item in draft.operations:
         if dropped and _below(item.path, dropped):
-            # Another package's work below a skipped path is skipped too: say so.
-            owner = getattr(item, "package", None)
-            root = _root(item.path, dropped)
-            cause = by_path[root]
-            if owner and owner != cause.package:
-                known = behind.get((root, owner))
-                source = _source(item, root)
-                if known is None or (source and not known.source):
-                    at_root = isinstance(item, Link) and item.path == root
-                    behind[(root, owner)] = replace(
-                        cause,
-                        package=owner,
-                        source=source,
-                        wanted=item.kind if isinstance(item, Link) and at_root else Kind.DIR,
-                        below=cause.package,
-                    )
             continue
         if isinstance(item, Clear):
             remedy = replacement.get(item.path)
@@ -80,26 +66,9 @@ def resolve(draft: Draft, policy: Policy, backup_dir: str) -> Plan:
         c for c in draft.conflicts if not c.in_run and replacement.get(c.path) is not None
     )
     kept = tuple((path, package) for path, package in draft.kept if not _below(path, dropped))
-    skipped.extend(behind.values())
     return Plan(
         tuple(operations), draft.claims, tuple(skipped), resolved, draft.notes, kept, draft.orphans
     )
-
-
-def _source(item: object, root: str) -> str:
-    """Where in its package the work at or below `root` comes from, at `root`'s level."""
-    source: str = getattr(item, "source", "")
-    depth = getattr(item, "path", root).count("/") - root.count("/")
-    for _ in range(depth):
-        source = source.rpartition("/")[0]
-    return source
-
-
-def _root(path: str, roots: set[str]) -> str:
-    """The member of `roots` that `path` lies at or below."""
-    while path not in roots:
-        path = path.rpartition("/")[0]
-    return path
 
 
 def _below(path: str, roots: set[str]) -> bool:
