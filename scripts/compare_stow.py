@@ -24,6 +24,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
+# Bytecode is written as an installed copy would have it (a PYTHONDONTWRITEBYTECODE
+# in the caller's environment would make every run compile dot from source).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 BARE_LOOP = """
 import os, sys
 src, dst = sys.argv[1], sys.argv[2]
@@ -44,7 +47,7 @@ for pkg in sorted(os.listdir(src)):
 def run(argv: Sequence[str], cwd: Path | None = None) -> float:
     """Wall time of one process; its output is discarded, a failure is fatal."""
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode()}")
@@ -60,12 +63,18 @@ def fresh(target: Path) -> None:
 def interleave(
     runs: int, cases: dict[str, tuple[Callable[[], None], Callable[[], float]]]
 ) -> dict[str, float]:
-    """Median seconds per case; cases take turns, each after its own untimed setup."""
+    """Median seconds per case; cases take turns, each after its own untimed setup.
+
+    One extra round comes first and is not counted: it warms the page cache and
+    writes any missing bytecode, which a user's installed copy already has.
+    """
     times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(runs):
+    for round_ in range(runs + 1):
         for name, (setup, timed) in cases.items():
             setup()
-            times[name].append(timed())
+            elapsed = timed()
+            if round_:
+                times[name].append(elapsed)
     return {name: statistics.median(values) for name, values in times.items()}
 
 

@@ -18,9 +18,7 @@ import os
 import posixpath
 import pwd
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from difflib import get_close_matches
 from enum import Enum
 from typing import Any
 
@@ -267,7 +265,7 @@ def read_config(path: str, world: World, *, required: bool = False) -> Layer | N
     """The config file at `path` as a layer; None when it does not exist (and may not)."""
     try:
         with open(path, "rb") as stream:
-            data = tomllib.load(stream)
+            raw = stream.read()
     except (FileNotFoundError, NotADirectoryError):
         if required:
             raise ConfigError(f"{CONFIG_VARIABLE} names {path}, which does not exist") from None
@@ -277,6 +275,10 @@ def read_config(path: str, world: World, *, required: bool = False) -> Layer | N
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(f"cannot read the config file {path}: {reason}") from None
+    import tomllib  # only when there is a config file: a twentieth of dot's start-up
+
+    try:
+        data = tomllib.loads(raw.decode())
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path} is not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
@@ -291,6 +293,8 @@ def from_toml(data: Mapping[str, Any], path: str, world: World) -> Layer:
     for name, raw in data.items():
         key = KEYS.get(name)
         if key is None:
+            from difflib import get_close_matches  # only for a mistake
+
             hint = get_close_matches(name.replace("-", "_"), KEYS, n=1)
             suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise ConfigError(f"config file {path}: unknown key '{name}'{suffix}")

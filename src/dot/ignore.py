@@ -13,6 +13,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from dot.errors import ConfigError, InvalidPattern
 from dot.values import value
@@ -47,6 +48,34 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
     f"/{DOT_IGNORE_FILE}",
     f"/{STOW_IGNORE_FILE}",
 )
+
+# pathspec's translation of each default pattern (GitIgnoreSpec's pattern class,
+# `pattern_to_regex`): packages with only the default rules then never import
+# pathspec, a fifth of dot's start-up. tests/unit/test_ignore.py checks that this
+# table is still exactly what the installed pathspec produces.
+_TAIL = r"(?:(?P<ps_d>/)|$)"
+PRECOMPUTED: dict[str, tuple[str, bool]] = {
+    ".git": (rf"^(?:.+/)?\.git{_TAIL}", True),
+    ".gitignore": (rf"^(?:.+/)?\.gitignore{_TAIL}", True),
+    ".gitmodules": (rf"^(?:.+/)?\.gitmodules{_TAIL}", True),
+    ".svn": (rf"^(?:.+/)?\.svn{_TAIL}", True),
+    ".hg": (rf"^(?:.+/)?\.hg{_TAIL}", True),
+    "_darcs": (rf"^(?:.+/)?_darcs{_TAIL}", True),
+    "CVS": (rf"^(?:.+/)?CVS{_TAIL}", True),
+    "RCS": (rf"^(?:.+/)?RCS{_TAIL}", True),
+    ".cvsignore": (rf"^(?:.+/)?\.cvsignore{_TAIL}", True),
+    "*~": (rf"^(?:.+/)?[^/]*\~{_TAIL}", True),
+    "\\#*#": (rf"^(?:.+/)?\#[^/]*\#{_TAIL}", True),
+    ".#*": (rf"^(?:.+/)?\.\#[^/]*{_TAIL}", True),
+    ".DS_Store": (rf"^(?:.+/)?\.DS_Store{_TAIL}", True),
+    "Thumbs.db": (rf"^(?:.+/)?Thumbs\.db{_TAIL}", True),
+    "desktop.ini": (rf"^(?:.+/)?desktop\.ini{_TAIL}", True),
+    "/README*": (rf"^README[^/]*{_TAIL}", True),
+    "/LICENSE*": (rf"^LICENSE[^/]*{_TAIL}", True),
+    "/COPYING": (rf"^COPYING{_TAIL}", True),
+    f"/{DOT_IGNORE_FILE}": (rf"^\.dotignore{_TAIL}", True),
+    f"/{STOW_IGNORE_FILE}": (rf"^\.stow\-local\-ignore{_TAIL}", True),
+}
 
 
 _GIT = 0  # gitignore regex, matched against "rel" or "rel/"
@@ -204,8 +233,6 @@ def _compile_gitignore(
     lines: tuple[str, ...], source: str, negate: bool, numbered: bool
 ) -> tuple[tuple[_Rule, ...], tuple[str, ...]]:
     """Compile gitignore lines once per process (every package shares the defaults)."""
-    import pathspec  # deferred: only commands that scan packages pay for it
-
     rules: list[_Rule] = []
     texts: list[str] = []
     for number, raw in enumerate(lines, 1):
@@ -214,18 +241,35 @@ def _compile_gitignore(
             continue
         text = "!" + line if negate and not line.startswith("!") else line
         where = f"{source}:{number}" if numbered else source
-        try:
-            spec = pathspec.GitIgnoreSpec.from_lines([text])
-        except Exception as exc:  # pathspec raises several types for bad patterns
-            raise InvalidPattern(f"bad ignore pattern {line!r} in {where}: {exc}") from None
-        for pattern in spec.patterns:
-            regex = getattr(pattern, "regex", None)
-            include = getattr(pattern, "include", None)
-            if regex is None or include is None:
-                continue
-            rules.append(_Rule(regex, bool(include), _GIT, f"{where}: {line}"))
-            texts.append(text)
+        translated = PRECOMPUTED.get(text) or _translate(text, line, where)
+        if translated is None:
+            continue
+        regex, include = translated
+        rules.append(_Rule(re.compile(regex), include, _GIT, f"{where}: {line}"))
+        texts.append(text)
     return tuple(rules), tuple(texts)
+
+
+def _translate(text: str, line: str, where: str) -> tuple[str, bool] | None:
+    """pathspec's regex for one gitignore pattern (None for one that matches nothing)."""
+    pattern_class = _pattern_class()
+    try:
+        regex, include = pattern_class.pattern_to_regex(text)
+        if regex is not None:
+            re.compile(regex)
+    except Exception as exc:  # pathspec raises several types for bad patterns
+        raise InvalidPattern(f"bad ignore pattern {line!r} in {where}: {exc}") from None
+    if regex is None or include is None:
+        return None
+    return str(regex), bool(include)
+
+
+@functools.cache
+def _pattern_class() -> Any:
+    """The pattern class behind pathspec's GitIgnoreSpec (imported on first need)."""
+    import pathspec
+
+    return type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
 
 
 def compile_stats() -> tuple[int, int]:

@@ -4,7 +4,8 @@
 compiles several functions one by one and rebuilds the class for slots); dot
 defines dozens of such classes, which made start-up measurably slower than its
 floor (importing click and pathspec). `@value` compiles one small module per
-class instead and keeps the class: a tenth of the time. It supports what dot
+class instead, and only when the class is first used: a command uses a fraction of
+dot's classes. It supports what dot
 uses: fields with defaults, `field(default_factory=...)` for mutable defaults,
 `field(init=False, compare=False)` for fields computed in `__post_init__`,
 equality, hashing, `repr`, `__match_args__`, and frozenness. `replace` works like
@@ -111,12 +112,19 @@ def value(cls: type[T]) -> type[T]:
             f"    return f'{cls.__qualname__}({shown})'",
         ]
     )
-    exec(compile(source, f"<value {cls.__qualname__}>", "exec"), env)
     cls = _slotted(cls, fields + derived_names)
     env["_cls"] = cls
-    for method in ("__init__", "__eq__", "__hash__", "__repr__"):
-        env[method].__qualname__ = f"{cls.__qualname__}.{method}"
-        setattr(cls, method, env[method])
+
+    def materialize() -> None:
+        # Compiled on first use: a command uses a fraction of dot's value classes,
+        # and compiling the methods is most of what defining one costs.
+        exec(compile(source, f"<value {cls.__qualname__}>", "exec"), env)
+        for method in _METHODS:
+            env[method].__qualname__ = f"{cls.__qualname__}.{method}"
+            type.__setattr__(cls, method, env[method])
+
+    for method in _METHODS:
+        type.__setattr__(cls, method, _stub(cls, method, materialize))
     type.__setattr__(cls, "__match_args__", tuple(fields))
     type.__setattr__(cls, "__setattr__", _frozen)
     type.__setattr__(cls, "__delattr__", _frozen_del)
@@ -125,6 +133,21 @@ def value(cls: type[T]) -> type[T]:
         cls, "__value_defaults__", {**defaults, **dict.fromkeys(derived_names, _Derived())}
     )
     return cls
+
+
+_METHODS = ("__init__", "__eq__", "__hash__", "__repr__")
+
+
+def _stub(cls: type, method: str, materialize: Callable[[], None]) -> Callable[..., Any]:
+    """Stands in for `method` of `cls` until the first call of any of its methods."""
+
+    def stub(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if cls.__dict__[method] is stub:  # not yet compiled (another thread may have)
+            materialize()
+        return cls.__dict__[method](self, *args, **kwargs)
+
+    stub.__qualname__ = f"{cls.__qualname__}.{method}"
+    return stub
 
 
 def _slotted(cls: type[T], names: list[str]) -> type[T]:

@@ -61,6 +61,30 @@ def test_scandir_reports_kinds(fs_root: tuple[FileSystem, str]) -> None:
     assert stat.S_ISREG(entries["f"].stat(follow_symlinks=False).st_mode)
 
 
+@pytest.mark.parametrize("mode", [0o700, 0o755, 0o775, 0o777, 0o2750])
+def test_mkdir_with_a_mode_gets_exactly_that_mode(
+    fs_root: tuple[FileSystem, str], mode: int
+) -> None:
+    """Not narrowed by the umask (022 or 002 here): 0o775 and 0o777 need a chmod."""
+    fs, root = fs_root
+    fs.mkdir(f"{root}/d", mode)
+    assert stat.S_IMODE(fs.lstat(f"{root}/d").st_mode) == mode
+
+
+def test_mkdir_with_a_mode_under_a_strict_umask(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o077)
+    try:
+        fs = LocalFileSystem()  # reads the umask at its first mkdir with a mode
+        fs.mkdir(f"{tmp_path}/d", 0o755)
+        fs.mkdir(f"{tmp_path}/e")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.lstat(tmp_path / "d").st_mode) == 0o755
+    assert stat.S_IMODE(os.lstat(tmp_path / "e").st_mode) == 0o700
+
+
 def test_errors_carry_the_usual_errno(fs_root: tuple[FileSystem, str]) -> None:
     fs, root = fs_root
     fs.mkdir(f"{root}/d")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dot.errors import ConfigError, InvalidPattern
-from dot.ignore import DEFAULT_PATTERNS, RuleBuilder
+from dot.ignore import DEFAULT_PATTERNS, PRECOMPUTED, RuleBuilder
 
 
 def rules(*lines: str, override: tuple[str, ...] = (), stow: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
@@ -104,3 +112,107 @@ def test_bad_stow_regex_is_a_config_error_with_location() -> None:
 def test_digest_changes_with_the_rules() -> None:
     assert rules("*.a").digest != rules("*.b").digest
     assert rules("*.a").digest == rules("*.a").digest
+
+
+# --- the precomputed translations of the defaults ---------------------------------------
+
+# Paths that each default pattern should and should not hit, at the top and deeper.
+_CORPUS = [
+    *(p.lstrip("/").replace("\\", "").replace("*", "x") for p in DEFAULT_PATTERNS),
+    *("a/" + p.lstrip("/").replace("\\", "").replace("*", "") for p in DEFAULT_PATTERNS),
+    "README",
+    "READMEx/y",
+    "a/README.md",
+    "x.git",
+    ".gitx",
+    "a~b",
+    "#",
+    "##",
+    "a/#b#/c",
+    ".#",
+    "Thumbs.dbx",
+    "COPYINGx",
+    "sub/.dotignore",
+    "plain",
+]
+
+
+def _pathspec_regex(pattern: str) -> re.Pattern[str]:
+    import pathspec
+
+    cls = type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
+    regex, include = cls.pattern_to_regex(pattern)
+    assert include is True
+    return re.compile(regex)
+
+
+def test_every_default_pattern_has_a_precomputed_translation() -> None:
+    assert set(PRECOMPUTED) == set(DEFAULT_PATTERNS)
+    assert all(include for _regex, include in PRECOMPUTED.values())
+
+
+@pytest.mark.parametrize("pattern", DEFAULT_PATTERNS)
+def test_precomputed_translation_matches_what_pathspec_matches(pattern: str) -> None:
+    ours = re.compile(PRECOMPUTED[pattern][0])
+    theirs = _pathspec_regex(pattern)
+    hits = 0
+    for path in _CORPUS:
+        for subject in (path, path + "/"):
+            assert bool(ours.match(subject)) == bool(theirs.match(subject)), (pattern, subject)
+            hits += bool(ours.match(subject))
+    assert hits > 0, f"the corpus never exercises {pattern!r}"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(path=st.text(alphabet="ab.#~/_RDMEgitCVSLOPYN", min_size=1, max_size=12))
+def test_precomputed_translations_agree_with_pathspec_on_random_paths(path: str) -> None:
+    for pattern in DEFAULT_PATTERNS:
+        ours = re.compile(PRECOMPUTED[pattern][0])
+        assert bool(ours.match(path)) == bool(_pathspec_regex(pattern).match(path)), pattern
+
+
+_IMPORTS = """
+import sys
+from dot.cli import app
+try:
+    app.main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+lazy = ("pathspec", "rich", "concurrent.futures", "tomllib", "shutil", "dot.cli.completion",
+        "dot.cli.profiling")
+print(code, *sorted(m for m in lazy if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("dotignore", "expected"),
+    [(None, "0"), ("*.bak\n", "0 pathspec")],
+    ids=["defaults-only", "with-dotignore"],
+)
+def test_pathspec_is_imported_only_for_patterns_beyond_the_defaults(
+    tmp_path: Path, dotignore: str | None, expected: str
+) -> None:
+    """Start-up: `dot -q manage` of a package with only the default rules imports
+    neither pathspec, rich nor concurrent.futures (a small sequential plan), nor
+    tomllib without a config file, nor shutil, completion or the profilers."""
+    package = tmp_path / "dotfiles" / "vim"
+    package.mkdir(parents=True)
+    (package / "dot-vimrc").write_text("set nu\n")
+    (package / "README.md").write_text("ignored\n")
+    if dotignore is not None:
+        (package / ".dotignore").write_text(dotignore)
+    home = tmp_path / "home"
+    home.mkdir()
+    argv = ["-q", "-d", str(package.parent), "-t", str(home), "manage", "vim"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOT_")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(tmp_path / "config"), NO_COLOR="1")
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORTS, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    assert out.strip() == expected
+    assert (home / ".vimrc").is_symlink()
+    assert not (home / "README.md").exists()

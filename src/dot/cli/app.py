@@ -21,7 +21,6 @@ def with_session(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **params: Any) -> Any:
         # Imported here, not at the top: `dot --version` and `--help` never need them.
-        from dot.cli import profiling
         from dot.cli.session import Session
 
         ctx = click.get_current_context()
@@ -29,9 +28,15 @@ def with_session(func: Callable[..., Any]) -> Callable[..., Any]:
         session = Session(before.merged(given(ctx, params)))
         boundary.Current.terminal = session.terminal
         boundary.Current.debug = bool(session.options.debug) or session.options.verbose >= 3
+        options = session.options
+        wanted = (options.cpuprofile, options.memprofile, options.threadprofile)
         try:
+            if not any(wanted) and not options.profile_html:
+                return func(session, *args, **params)  # the profilers stay unimported
+            from dot.cli import profiling
+
             # Inside the error boundary: a command that fails still leaves its profile.
-            with profiling.profiled(profiling.Request.of(session.options), session.terminal.warn):
+            with profiling.profiled(profiling.Request.of(options), session.terminal.warn):
                 return func(session, *args, **params)
         finally:
             session.close()

@@ -111,9 +111,9 @@ class CachedFileSystem:
         self._forget(path)
         self.inner.unlink(path)
 
-    def mkdir(self, path: str) -> None:
+    def mkdir(self, path: str, mode: int | None = None) -> None:
         self._forget(path)
-        self.inner.mkdir(path)
+        self.inner.mkdir(path, mode)
 
     def rmdir(self, path: str) -> None:
         self._forget(path)

@@ -105,9 +105,9 @@ class FaultyFileSystem:
         self.inner.unlink(path)
         self._after()
 
-    def mkdir(self, path: str) -> None:
+    def mkdir(self, path: str, mode: int | None = None) -> None:
         self._mutate("mkdir", path)
-        self.inner.mkdir(path)
+        self.inner.mkdir(path, mode)
         self._after()
 
     def rmdir(self, path: str) -> None:

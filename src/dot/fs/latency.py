@@ -82,9 +82,9 @@ class LatencyFileSystem:
         self._write()
         self.inner.unlink(path)
 
-    def mkdir(self, path: str) -> None:
+    def mkdir(self, path: str, mode: int | None = None) -> None:
         self._write()
-        self.inner.mkdir(path)
+        self.inner.mkdir(path, mode)
 
     def rmdir(self, path: str) -> None:
         self._write()

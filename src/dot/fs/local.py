@@ -6,7 +6,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import shutil
 from collections.abc import Iterator
 
 from dot.errors import LockedError
@@ -15,6 +14,8 @@ from dot.fs.port import EntryLike, StatLike
 
 class LocalFileSystem:
     """Direct `os` calls; the fastest adapter and the one users run."""
+
+    _mask: int | None = None  # the process umask, read at the first mkdir with a mode
 
     def lstat(self, path: str) -> StatLike:
         return os.lstat(path)
@@ -48,8 +49,20 @@ class LocalFileSystem:
     def unlink(self, path: str) -> None:
         os.unlink(path)
 
-    def mkdir(self, path: str) -> None:
-        os.mkdir(path)
+    def mkdir(self, path: str, mode: int | None = None) -> None:
+        if mode is None:
+            os.mkdir(path)
+            return
+        os.mkdir(path, mode)
+        if self._mask is None:
+            self._mask = _umask()
+        # The umask took bits away, or special bits mkdir may not set: put them back.
+        if mode & (self._mask | 0o7000):
+            try:
+                os.chmod(path, mode)
+            except OSError:
+                os.rmdir(path)
+                raise
 
     def rmdir(self, path: str) -> None:
         os.rmdir(path)
@@ -63,11 +76,15 @@ class LocalFileSystem:
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
+            import shutil  # rarely needed: it costs 4 ms of start-up (bz2, lzma)
+
             shutil.move(src, dst)
 
     def copy_file(self, src: str, dst: str) -> None:
         if os.path.lexists(dst):
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+        import shutil
+
         shutil.copy2(src, dst, follow_symlinks=False)
 
     def chmod(self, path: str, mode: int) -> None:
@@ -127,3 +144,17 @@ def _fsync_dir(directory: str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _umask() -> int:
+    """The process umask, without changing it (Linux reports it in /proc)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it (and back at once)
+    os.umask(mask)
+    return mask

@@ -217,13 +217,14 @@ class MemoryFileSystem:
             del directory.children[name]
             directory.mtime_ns = self._tick()
 
-    def mkdir(self, path: str) -> None:
+    def mkdir(self, path: str, mode: int | None = None) -> None:
         with self._lock:
             directory, name = self._parent(path)
             self._writable(directory, path)
             if name in directory.children:
                 raise _err(errno.EEXIST, path)
-            directory.children[name] = self._new(stat_module.S_IFDIR | 0o755)
+            bits = 0o755 if mode is None else mode
+            directory.children[name] = self._new(stat_module.S_IFDIR | bits)
             directory.mtime_ns = self._tick()
 
     def rmdir(self, path: str) -> None:

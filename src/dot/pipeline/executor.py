@@ -16,9 +16,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dot.errors import ExecutionError, Interrupted, PermissionDenied
 from dot.fs.port import FileSystem, kind_of_mode
@@ -39,6 +37,9 @@ from dot.model import (
     verb,
 )
 from dot.paths import Layout
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # Below this many operations a thread pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
@@ -76,26 +77,33 @@ class Journal(Protocol):
     def flush(self) -> None: ...
 
 
-@dataclass
 class Stats:
     """What the executor did: counts and the strategy it chose."""
 
-    operations: int = 0
-    parallel_levels: int = 0
-    workers: int = 1
-    seconds: float = 0.0
+    __slots__ = ("operations", "parallel_levels", "seconds", "workers")
+
+    def __init__(self) -> None:
+        self.operations = 0
+        self.parallel_levels = 0
+        self.workers = 1
+        self.seconds = 0.0
 
 
-@dataclass
 class Transaction:
-    """Completed work of one run; `rollback` undoes it, `commit` finalises it."""
+    """Completed work of one run; `rollback` undoes it, `commit` finalises it.
 
-    fs: FileSystem
-    layout: Layout
-    trash: str
-    done: list[Done] = field(default_factory=list)
-    stats: Stats = field(default_factory=Stats)
-    rolled_back: bool = False
+    (Plain classes here: `dataclasses` costs start-up time every command would pay.)
+    """
+
+    __slots__ = ("done", "fs", "layout", "rolled_back", "stats", "trash")
+
+    def __init__(self, fs: FileSystem, layout: Layout, trash: str) -> None:
+        self.fs = fs
+        self.layout = layout
+        self.trash = trash
+        self.done: list[Done] = []
+        self.stats = Stats()
+        self.rolled_back = False
 
     def rollback(self) -> list[str]:
         """Undo every completed operation, newest first; return what could not be undone."""
@@ -226,6 +234,10 @@ class Executor:
                     self._workers = AUTO_WORKERS
 
     def _parallel(self, level: Sequence[Operation], tx: Transaction, workers: int) -> None:
+        # Deferred: concurrent.futures imports logging, a tenth of dot's start-up, and
+        # most runs never need a thread.
+        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dot-exec") as pool:
             futures: list[Future[Done | None]] = [
                 pool.submit(self._do_unless_stopped, op) for op in level
@@ -411,13 +423,7 @@ def _apply(fs: FileSystem, layout: Layout, op: Operation, path: str, trash: str)
             fs.unlink(path)
             return Done(op)
         case Mkdir(mode=mode):
-            fs.mkdir(path)
-            if mode is not None:
-                try:
-                    fs.chmod(path, mode)
-                except OSError:
-                    fs.rmdir(path)
-                    raise
+            fs.mkdir(path, mode)
             return Done(op)
         case Rmdir():
             mode = stat.S_IMODE(fs.lstat(path).st_mode)
@@ -471,9 +477,7 @@ def _undo(fs: FileSystem, layout: Layout, done: Done) -> None:
         case Mkdir():
             fs.rmdir(path)
         case Rmdir():
-            fs.mkdir(path)
-            if done.mode is not None:
-                fs.chmod(path, done.mode)
+            fs.mkdir(path, done.mode)
         case Backup(dest=dest):
             fs.rename(dest, path)
         case Delete():

@@ -6,10 +6,26 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from click import Context
+    from click.shell_completion import CompletionItem
+
     from dot.cli.session import Session
     from dot.results import RunResult
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+# Completion callbacks that import dot.cli.completion only when a shell asks.
+def complete_available(ctx: Context, param: Any, incomplete: str) -> list[CompletionItem]:
+    from dot.cli import completion
+
+    return completion.complete_available(ctx, param, incomplete)
+
+
+def complete_installed(ctx: Context, param: Any, incomplete: str) -> list[CompletionItem]:
+    from dot.cli import completion
+
+    return completion.complete_installed(ctx, param, incomplete)
 
 
 def show_run(session: Session, result: RunResult) -> int:

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dot.cli.commands import Decorator, show_run
-from dot.cli.completion import complete_available
+from dot.cli.commands import Decorator, complete_available, show_run
 
 if TYPE_CHECKING:
     from dot.cli.session import Session

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dot.choices import DEFAULT_DOCTOR_DEPTH, SORT_KEYS
-from dot.cli.commands import Decorator
-from dot.cli.completion import complete_installed
+from dot.cli.commands import Decorator, complete_installed
 
 if TYPE_CHECKING:
     from dot.cli.session import Session

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dot.cli.commands import Decorator, show_run
-from dot.cli.completion import complete_installed
+from dot.cli.commands import Decorator, complete_installed, show_run
 from dot.errors import UsageError
 
 if TYPE_CHECKING:
