@@ -90,17 +90,26 @@ class _Overlay:
         self.restores: dict[str, Restore | CopyBack] = {}
         self._observed: dict[str, Node] = {}
         self.modes: dict[str, int] = {}
+        # Observed directories found reachable through the view (every ancestor a
+        # directory), so `get` need not climb to the root again; emptied whenever a
+        # change lands on one of them.
+        self._reachable: set[str] = {""}
 
     def get(self, path: str) -> Node:
         node = self.changes.get(path)
         if node is not None:
             return node
+        up = parent(path) if path else ""
         if not path:
             return DIRECTORY
-        up = parent(path)
-        if up in self.fresh or self.get(up).kind is not Kind.DIR:
+        if up in self.fresh:
             return MISSING
-        return self.base.node(path)
+        if up not in self._reachable and self.get(up).kind is not Kind.DIR:
+            return MISSING
+        node = self.base.node(path)
+        if node.kind is Kind.DIR:
+            self._reachable.add(path)
+        return node
 
     def observed(self, path: str) -> Node:
         """What was there before the plan (MISSING below anything but a real dir)."""
@@ -132,6 +141,9 @@ class _Overlay:
         return sorted(n for n in names if self.get(join(path, n)).kind is not Kind.MISSING)
 
     def _set(self, path: str, node: Node) -> None:
+        if path in self._reachable:
+            self._reachable.clear()  # what lay below may be gone: find out again
+            self._reachable.add("")
         self.changes[path] = node
         self.touched.setdefault(parent(path), set()).add(path)
 
