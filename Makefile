@@ -25,7 +25,7 @@ run: $(STAMP)
 	@echo "== dot manage (example dotfiles -> $(RUN_DIR)/home)"
 	$(BIN)/dot --dir examples/dotfiles --target $(RUN_DIR)/home manage git nvim ssh vim zsh
 	@echo "== the resulting tree"
-	@cd $(RUN_DIR)/home && find . -mindepth 1 -not -name '.dot-manifest.json' | sort | \
+	@cd $(RUN_DIR)/home && find . -mindepth 1 -not -name '.dot-manifest.json*' | sort | \
 		while read -r p; do if [ -L "$$p" ]; then echo "$$p -> $$(readlink "$$p")"; else echo "$$p"; fi; done
 
 # The whole suite, then every benchmark once as a plain test (fast, so they never rot).

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from dot.errors import ManifestError, PermissionDenied
+from dot.errors import DotError, ManifestError, PermissionDenied
 from dot.fs.port import FileSystem
 from dot.model import (
     Adopt,
@@ -37,6 +37,10 @@ from dot.values import field, replace, value
 
 VERSION = 1
 DEFAULT_NAME = ".dot-manifest.json"
+# A second copy of the manifest, written after it: what the links on disk cannot
+# tell (adopted files, backups, directories dot created, install times) survives the
+# loss of the manifest, and `dot doctor --fix` uses it when rebuilding.
+COPY_SUFFIX = ".copy"
 REBUILD_HINT = "`dot doctor --fix` rebuilds it from the links on disk and keeps this file aside"
 
 
@@ -358,7 +362,7 @@ def _parse(raw: object) -> Manifest:
 
 
 # A clean relative path: components that are neither empty, "." nor "..".
-_CLEAN = re.compile(r"(?:(?!\.\.?(?:/|\Z))[^/\x00]+/)*(?!\.\.?\Z)[^/\x00]+\Z")
+_CLEAN = r"(?:(?!\.\.?(?:/|\Z))[^/\x00]+/)*(?!\.\.?\Z)[^/\x00]+\Z"
 _KINDS = {k.value: k for k in (Kind.FILE, Kind.DIR, Kind.LINK, Kind.OTHER)}
 
 
@@ -392,7 +396,7 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         ignore=_want(settings_raw.get("ignore", ""), str, f"{where} settings.ignore"),
     )
     links: dict[str, LinkRecord] = {}
-    clean = _CLEAN.match
+    clean = re.compile(_CLEAN).match  # (compiled when a manifest is first read)
     for path, link in _want(raw.get("links"), dict, f"{where} links").items():
         # The common, valid case in one pass; anything odd gets the precise message.
         if type(link) is dict:
@@ -512,12 +516,34 @@ def recorded_dir(fs: FileSystem, path: str) -> str | None:
 
 
 def save(fs: FileSystem, path: str, manifest: Manifest) -> None:
-    """Write atomically; an empty manifest removes the file instead."""
+    """Write atomically, then its copy; an empty manifest removes both instead.
+
+    The copy is a convenience for `doctor --fix`: failing to write it fails nothing.
+    """
     try:
         if manifest.is_empty:
             with contextlib.suppress(FileNotFoundError):
                 fs.unlink(path)
+            with contextlib.suppress(OSError):
+                fs.unlink(copy_path(path))
             return
-        fs.write_atomic(path, dumps(manifest))
+        data = dumps(manifest)
+        fs.write_atomic(path, data)
     except PermissionError:
         raise PermissionDenied(f"cannot write manifest {path}: permission denied") from None
+    with contextlib.suppress(OSError):
+        fs.write_atomic(copy_path(path), data)
+
+
+def copy_path(path: str) -> str:
+    """Where the copy of the manifest at `path` is kept."""
+    return path + COPY_SUFFIX
+
+
+def load_copy(fs: FileSystem, path: str, directory: str, target: str) -> Manifest | None:
+    """The copy of the manifest at `path`; None when it is missing or unusable."""
+    try:
+        copy = load(fs, copy_path(path), directory, target)
+    except (DotError, OSError):
+        return None
+    return copy if copy.packages else None

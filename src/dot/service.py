@@ -35,7 +35,7 @@ from dot.errors import (
 from dot.fingerprints import Hasher
 from dot.fs.port import FileSystem, kind_at
 from dot.ignore import IgnoreRules
-from dot.manifest import Manifest, PackageRecord, Settings
+from dot.manifest import BackupRecord, Manifest, Orphan, PackageRecord, Settings
 from dot.model import (
     Adopt,
     Backup,
@@ -447,6 +447,13 @@ class Dot:
                 operations.append(Unlink(link.path, link.text, owner.package if owner else None))
         claims = list(resolved.claims)
         fresh: dict[str, PackageRecord] = {}
+        # Rebuilding from nothing (the manifest lost or corrupt): its copy, if any,
+        # knows what the links cannot tell.
+        copy = None
+        if fix.record and not ctx.manifest.packages:
+            copy = manifest_io.load_copy(
+                self.fs, ctx.manifest_path, ctx.layout.dir, ctx.layout.target
+            )
         for name, links in fix.record.items():
             for link in links:
                 owner = ctx.layout.owner(link.path, link.text)
@@ -455,7 +462,8 @@ class Dot:
                 kind = Kind.DIR if kind is Kind.DIR else Kind.FILE
                 claims.append(Claim(link.path, link.text, name, owner.source, kind))
             if name not in ctx.manifest.packages:
-                fresh[name] = self._rebuilt_record(ctx, name, [link.path for link in links])
+                old = copy.packages.get(name) if copy is not None else None
+                fresh[name] = self._rebuilt_record(ctx, name, [link.path for link in links], old)
         plan_ = Plan(tuple(operations), tuple(claims), resolved.skipped, (), resolved.notes)
         updates = self._records(ctx, fix.remanage, plan_)
         updates.update(fresh)
@@ -468,6 +476,15 @@ class Dot:
             kept=resolved.kept,
             orphans=resolved.orphans,
         )
+        if copy is not None:
+            new_manifest = replace(
+                new_manifest,
+                dirs=new_manifest.dirs | {d for d in copy.dirs if self._is_dir(ctx, d)},
+                orphans=(
+                    *new_manifest.orphans,
+                    *(o for o in copy.orphans if o not in new_manifest.orphans and self._kept(o)),
+                ),
+            )
         levels = order(plan_.operations)
         written, workers = False, 1
         if not self.config.dry_run:
@@ -487,12 +504,19 @@ class Dot:
             caches=self.cache_stats(),
         )
 
-    def _rebuilt_record(self, ctx: _Context, name: str, paths: Sequence[str]) -> PackageRecord:
-        """A record for links found on disk: dated by the links themselves."""
+    def _rebuilt_record(
+        self, ctx: _Context, name: str, paths: Sequence[str], old: PackageRecord | None = None
+    ) -> PackageRecord:
+        """A record for links found on disk: dated by the links themselves.
+
+        With `old` (the package's record in the manifest's copy), what links cannot
+        tell comes from it, where it still holds: adopted paths among the links found,
+        backups still stored, directories still there, and the recorded dates.
+        """
         times = link_times(self.fs, ctx.layout, paths) or (_iso(self.now()), _iso(self.now()))
         tree = ctx.index.tree(name)
         files = ctx.hasher.records(name, tree, None) if tree else {}
-        return PackageRecord(
+        record = PackageRecord(
             name=name,
             installed_at=times[0],
             updated_at=times[1],
@@ -500,6 +524,35 @@ class Dot:
             files=files,
             shape=tree.shape() if tree else "",
         )
+        if old is None:
+            return record
+        found = set(paths)
+
+        def covered(path: str) -> bool:
+            return any(path == link or path.startswith(link + "/") for link in found)
+
+        return replace(
+            record,
+            source=old.source,
+            installed_at=old.installed_at or record.installed_at,
+            updated_at=old.updated_at or record.updated_at,
+            adopted={path: source for path, source in old.adopted.items() if covered(path)},
+            backups=tuple(b for b in old.backups if self._kept(b)),
+            dirs=frozenset(d for d in old.dirs if self._is_dir(ctx, d)),
+        )
+
+    def _is_dir(self, ctx: _Context, path: str) -> bool:
+        try:
+            return kind_at(self.fs, ctx.layout.abs(path)) is Kind.DIR
+        except OSError:
+            return False
+
+    def _kept(self, backup: BackupRecord | Orphan) -> bool:
+        """True when a backup's stored copy is still there (or cannot be looked at)."""
+        try:
+            return kind_at(self.fs, backup.stored) is not Kind.MISSING
+        except OSError:
+            return True
 
     def _keep_corrupt(self, ctx: _Context) -> None:
         """Keep the unreadable manifest's bytes next to it before it is replaced."""
@@ -920,7 +973,9 @@ class Dot:
     def _protected(self, ctx: _Context) -> frozenset[str]:
         target = ctx.layout.target
         guarded = {manifest_io.DEFAULT_NAME, BACKUP_DIR_NAME, TRASH_DIR_NAME, JOURNAL_NAME}
-        for extra in (ctx.manifest_path, self.config.backup_dir, self._journal_path(ctx)):
+        guarded.add(manifest_io.copy_path(manifest_io.DEFAULT_NAME))
+        copy = manifest_io.copy_path(ctx.manifest_path)
+        for extra in (ctx.manifest_path, copy, self.config.backup_dir, self._journal_path(ctx)):
             if extra and extra.startswith(target + "/"):
                 guarded.add(extra[len(target) + 1 :])
         return frozenset(guarded)

@@ -93,7 +93,12 @@ def test_the_value_closest_to_the_end_wins(env):
     result = env.run("-t", str(decoy), "manage", "vim", "-t", str(env.home))
 
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in env.home.iterdir()) == [".dot-manifest.json", ".vim", ".vimrc"]
+    assert sorted(p.name for p in env.home.iterdir()) == [
+        ".dot-manifest.json",
+        ".dot-manifest.json.copy",
+        ".vim",
+        ".vimrc",
+    ]
     assert list(decoy.iterdir()) == []
 
 

@@ -164,7 +164,12 @@ def test_overwrite_deletes_the_file_and_links(env):
         "link    .vimrc -> ../dotfiles/vim/dot-vimrc\n"
         "manage vim: 3 operations (link 2, delete 1) in {elapsed}\n",
     )
-    assert sorted(p.name for p in env.home.iterdir()) == [".dot-manifest.json", ".vim", ".vimrc"]
+    assert sorted(p.name for p in env.home.iterdir()) == [
+        ".dot-manifest.json",
+        ".dot-manifest.json.copy",
+        ".vim",
+        ".vimrc",
+    ]
     assert os.readlink(env.home / ".vimrc") == "../dotfiles/vim/dot-vimrc"
 
     assert env.dot("unmanage", "vim").exit_code == 0
@@ -273,7 +278,12 @@ def test_no_conflict_means_the_policy_changes_nothing(env, policy):
         "link    .vimrc -> ../dotfiles/vim/dot-vimrc\n"
         "manage vim: 2 operations (link 2) in {elapsed}\n",
     )
-    assert sorted(p.name for p in env.home.iterdir()) == [".dot-manifest.json", ".vim", ".vimrc"]
+    assert sorted(p.name for p in env.home.iterdir()) == [
+        ".dot-manifest.json",
+        ".dot-manifest.json.copy",
+        ".vim",
+        ".vimrc",
+    ]
 
 
 # --- backups deleted by hand ---------------------------------------------------------

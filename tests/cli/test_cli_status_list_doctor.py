@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import stat
 
 import pytest
 
@@ -916,18 +917,11 @@ def test_a_rebuilt_manifest_unmanages_like_the_original(env):
     assert env.tree_state(env.home, mtimes=False) == home_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a manifest rebuilt by `doctor --fix` records every package as "
-    "'managed': an adopted package comes back with source 'managed' and without its "
-    "adopted paths, so `status --format json` differs and a later `unmanage` no longer "
-    "copies the user's file back (repro: echo t > ~/.tmux.conf; dot adopt ~/.tmux.conf; "
-    "rm ~/.dot-manifest.json; dot doctor --fix; dot status --format json -> "
-    '"source": "managed")',
-)
 def test_rebuilding_restores_an_adopted_package(env):
+    """The manifest's copy knows what the links cannot tell: the package was adopted."""
     install(env, "vim", pin=False)
     (env.home / ".tmux.conf").write_text("set -g mouse on\n")
+    os.chmod(env.home / ".tmux.conf", 0o600)
     assert env.dot("adopt", str(env.home / ".tmux.conf")).exit_code == 0
     before = status_json(env)
     env.manifest.unlink()
@@ -935,6 +929,69 @@ def test_rebuilding_restores_an_adopted_package(env):
     assert env.dot("doctor", "--fix").exit_code == 0
 
     assert status_json(env) == before
+    # ...and unmanage still puts the user's own file back, as it was.
+    assert env.dot("unmanage", "tmux.conf").exit_code == 0
+    assert not (env.home / ".tmux.conf").is_symlink()
+    assert (env.home / ".tmux.conf").read_text() == "set -g mouse on\n"
+    assert stat.S_IMODE((env.home / ".tmux.conf").stat().st_mode) == 0o600
+
+
+def test_rebuilding_a_corrupt_manifest_uses_the_copy_too(env):
+    install(env, "vim", pin=False)
+    (env.home / ".tmux.conf").write_text("set -g mouse on\n")
+    assert env.dot("adopt", str(env.home / ".tmux.conf")).exit_code == 0
+    before = status_json(env)
+    env.manifest.write_text("{ not json")
+
+    assert env.dot("doctor", "--fix").exit_code == 0
+
+    assert status_json(env) == before
+
+
+def test_rebuilding_restores_a_backup_and_the_directories_dot_made(env):
+    """unmanage after the rebuild puts the backed-up file back and removes the
+    directory dot created, exactly as it would have without the loss."""
+    env.package("a", {"dot-config/x/rc": "a\n", "dot-zshrc": "z\n"})
+    env.package("b", {"dot-config/y/rc": "b\n"})
+    (env.home / ".zshrc").write_text("mine\n")
+    assert env.dot("manage", "b").exit_code == 0
+    empty = env.state()
+    assert env.dot("manage", "a", "--on-conflict", "backup").exit_code == 0
+    assert env.dot("unmanage", "b").exit_code == 0  # .config stays: dot made it for a and b
+    before = status_json(env)
+    env.manifest.unlink()
+
+    assert env.dot("doctor", "--fix").exit_code == 0
+    assert status_json(env) == before
+    assert env.dot("unmanage", "a").exit_code == 0
+
+    assert (env.home / ".zshrc").read_text() == "mine\n"
+    assert not (env.home / ".config").exists()
+    assert env.state()[1].keys() - {".dot-manifest.json", ".dot-manifest.json.copy"} == (
+        empty[1].keys()
+        - {".dot-manifest.json", ".dot-manifest.json.copy", ".config", ".config/y", ".config/y/rc"}
+    )
+
+
+def test_without_the_copy_a_rebuilt_package_counts_as_managed(env):
+    install(env, "vim", pin=False)
+    (env.home / ".tmux.conf").write_text("set -g mouse on\n")
+    assert env.dot("adopt", str(env.home / ".tmux.conf")).exit_code == 0
+    env.manifest.unlink()
+    (env.home / ".dot-manifest.json.copy").unlink()
+
+    assert env.dot("doctor", "--fix").exit_code == 0
+
+    sources = {p["name"]: p["source"] for p in status_json(env)["packages"]}
+    assert sources == {"tmux.conf": "managed", "vim": "managed"}
+
+
+def test_the_copy_follows_the_manifest(env):
+    install(env, "vim", pin=False)
+    copy = env.home / ".dot-manifest.json.copy"
+    assert copy.read_bytes() == env.manifest.read_bytes()
+    assert env.dot("unmanage", "vim").exit_code == 0
+    assert not env.manifest.exists() and not copy.exists()
 
 
 def test_rebuilding_restores_the_update_time_of_a_remanage_that_only_unlinked(env):

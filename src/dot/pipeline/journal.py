@@ -301,6 +301,8 @@ def recover(
         if header.commit == "delete" and manifest:
             with contextlib.suppress(FileNotFoundError):
                 fs.unlink(manifest)  # the run emptied it, and had not removed it yet
+            with contextlib.suppress(OSError):
+                fs.unlink(manifest + ".copy")  # (manifest.COPY_SUFFIX)
         _drop(fs, header.trash)
         fs.unlink(path)
         return Recovery(header.run, header.command, committed, 0, ())
