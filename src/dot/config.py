@@ -201,8 +201,8 @@ def merge(layers: Sequence[Layer], world: World, warnings: Iterable[str] = ()) -
 
 # --- path expansion --------------------------------------------------------------
 
-_REFERENCE = re.compile(r"\\\$|\$\{(?P<braced>[^}]*)\}|\$(?P<bare>[A-Za-z_]\w*)|\$\{")
-_NAME = re.compile(r"[A-Za-z_]\w*")
+_REFERENCE = r"\\\$|\$\{(?P<braced>[^}]*)\}|\$(?P<bare>[A-Za-z_]\w*)|\$\{"
+_NAME = r"[A-Za-z_]\w*"
 
 
 def expand(
@@ -224,13 +224,14 @@ def expand(
         name = match.group("braced")
         if name is None:
             name = match.group("bare")
-        if name is None or not _NAME.fullmatch(name):
+        if name is None or not re.fullmatch(_NAME, name):
             raise error(f"{subject}: bad variable reference in {value!r}")
         if name not in world.environ:
             raise error(f"{subject} uses the undefined environment variable ${name}")
         return world.environ[name]
 
-    expanded = _REFERENCE.sub(substitute, value)
+    # Compiled only when there is something to expand (most paths have no `$`).
+    expanded = re.sub(_REFERENCE, substitute, value) if "$" in value else value
     if expanded.startswith("~"):
         user, sep, rest = expanded[1:].partition("/")
         if user:

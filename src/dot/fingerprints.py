@@ -7,7 +7,6 @@ same file twice within the command.
 
 from __future__ import annotations
 
-import hashlib
 import stat
 
 from dot.errors import PermissionDenied
@@ -15,6 +14,7 @@ from dot.fs.port import FileSystem
 from dot.manifest import FileRecord, PackageRecord
 from dot.paths import Layout
 from dot.pipeline.scanner import Entry, Fingerprint
+from dot.sha import sha256
 
 _UNKNOWN = "\0unknown"
 
@@ -90,4 +90,4 @@ def content_hash(fs: FileSystem, layout: Layout, package: str, rel: str, mode: i
         ) from None
     except OSError:
         return None
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()

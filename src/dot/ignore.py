@@ -10,12 +10,12 @@ matching pattern decides, as in gitignore.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dot.errors import ConfigError, InvalidPattern
+from dot.sha import sha256
 from dot.values import value
 
 DOT_IGNORE_FILE = ".dotignore"
@@ -86,7 +86,7 @@ _STOW_SUFFIX = 3  # Stow --ignore regex, matched against the end of "rel"
 
 @value
 class _Rule:
-    regex: re.Pattern[str]
+    pattern: str  # a regular expression, compiled when first matched against
     include: bool  # True: a match ignores the path; False: a match re-includes it
     how: int
     source: str
@@ -95,15 +95,18 @@ class _Rule:
 class IgnoreRules:
     """A compiled, ordered set of rules; `ignored(rel, is_dir)` is the main query."""
 
-    __slots__ = ("_groups", "_single", "digest", "patterns")
+    __slots__ = ("_groups", "_regexes", "_single", "digest", "patterns")
 
     def __init__(self, groups: Sequence[_Rule], patterns: tuple[str, ...]) -> None:
         self._groups = tuple(groups)
+        self._regexes: tuple[re.Pattern[str], ...] | None = None  # compiled on first use
         self.patterns = patterns
-        self.digest = hashlib.sha256("\n".join(patterns).encode()).hexdigest()[:16]
+        self.digest = sha256("\n".join(patterns).encode()).hexdigest()[:16]
         only = self._groups[0] if len(self._groups) == 1 else None
         self._single = (
-            only.regex if only is not None and only.how == _GIT and only.include else None
+            _compiled(only.pattern)
+            if only is not None and only.how == _GIT and only.include
+            else None
         )
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
@@ -121,7 +124,10 @@ class IgnoreRules:
 
     def _decider(self, rel: str, is_dir: bool) -> _Rule | None:
         candidate = rel + "/" if is_dir else rel
-        for rule in reversed(self._groups):
+        regexes = self._regexes
+        if regexes is None:
+            regexes = self._regexes = tuple(_compiled(rule.pattern) for rule in self._groups)
+        for rule, regex in zip(reversed(self._groups), reversed(regexes), strict=True):
             if rule.how == _GIT:
                 subject = candidate
             elif rule.how == _STOW_PATH:
@@ -130,7 +136,7 @@ class IgnoreRules:
                 subject = rel
             else:
                 subject = rel.rpartition("/")[2]
-            if rule.regex.match(subject) is not None:
+            if regex.match(subject) is not None:
                 return rule
         return None
 
@@ -162,16 +168,16 @@ class RuleBuilder:
             line = re.sub(r"\s+#.+", "", line).replace("\\#", "#")
             try:
                 if "/" in line:
-                    regex = re.compile(rf"(?:^|.*/)(?:{line})(?:/|\Z)")
+                    regex = _compiled(rf"(?:^|.*/)(?:{line})(?:/|\Z)")
                     how = _STOW_PATH
                 else:
-                    regex = re.compile(rf"(?:{line})\Z")
+                    regex = _compiled(rf"(?:{line})\Z")
                     how = _STOW_BASE
             except re.error as exc:
                 raise ConfigError(
                     f"bad regular expression {line!r} in {source}:{number}: {exc}"
                 ) from None
-            self._rules.append(_Rule(regex, True, how, f"{source}:{number}: {line}"))
+            self._rules.append(_Rule(regex.pattern, True, how, f"{source}:{number}: {line}"))
             self._texts.append(f"stow:{line}")
 
     def stow_suffixes(self, regexes: Iterable[str], source: str) -> None:
@@ -179,10 +185,10 @@ class RuleBuilder:
         for text in regexes:
             try:
                 # Stow tests `rel =~ /REGEX\z/`; a lazy prefix makes `match` a search.
-                regex = re.compile(rf"(?s:.*?)(?:{text})\Z")
+                regex = _compiled(rf"(?s:.*?)(?:{text})\Z")
             except re.error as exc:
                 raise ConfigError(f"bad regular expression {text!r} in {source}: {exc}") from None
-            self._rules.append(_Rule(regex, True, _STOW_SUFFIX, f"{source}: {text}"))
+            self._rules.append(_Rule(regex.pattern, True, _STOW_SUFFIX, f"{source}: {text}"))
             self._texts.append(f"stow-suffix:{text}")
 
     def build(self) -> IgnoreRules:
@@ -194,8 +200,8 @@ class RuleBuilder:
             if len(run) == 1:
                 merged.append(run[0])
             elif run:
-                regex = _alternation(tuple(r.regex.pattern for r in run))
-                merged.append(_Rule(regex, run[0].include, _GIT, ""))
+                pattern = _alternation(tuple(r.pattern for r in run))
+                merged.append(_Rule(pattern, run[0].include, _GIT, ""))
             run.clear()
 
         for rule in self._rules:
@@ -245,7 +251,9 @@ def _compile_gitignore(
         if translated is None:
             continue
         regex, include = translated
-        rules.append(_Rule(re.compile(regex), include, _GIT, f"{where}: {line}"))
+        # Compiled (and then cached) only when matched against: the defaults are
+        # matched as one merged expression, so theirs are compiled only to explain.
+        rules.append(_Rule(regex, include, _GIT, f"{where}: {line}"))
         texts.append(text)
     return tuple(rules), tuple(texts)
 
@@ -274,13 +282,41 @@ def _pattern_class() -> Any:
 
 def compile_stats() -> tuple[int, int]:
     """(hits, misses) of the compiled-pattern caches since the process started."""
-    a, b = _compile_gitignore.cache_info(), _alternation.cache_info()
-    return a.hits + b.hits, a.misses + b.misses
+    infos = [f.cache_info() for f in (_compile_gitignore, _alternation, _compiled)]
+    return sum(i.hits for i in infos), sum(i.misses for i in infos)
 
 
 @functools.lru_cache(maxsize=256)
-def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{_unnamed(p)})" for p in patterns))
+def _alternation(patterns: tuple[str, ...]) -> str:
+    """One expression that matches when any of `patterns` does.
+
+    pathspec writes most patterns as `^(?:.+/)?BODY(?:/|$)` (or `^BODY(?:/|$)` when
+    anchored): those are factored into one `^(?:.+/)?(?:BODY|BODY...)(?:/|$)` each,
+    which compiles and matches several times faster than a plain alternation.
+    """
+    shared: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for pattern in patterns:
+        plain = _unnamed(pattern)
+        parts = _compiled(_SHAPE).fullmatch(plain)
+        if parts is None:
+            rest.append(f"(?:{plain})")
+        else:
+            shared.setdefault(parts.group("head") or "", []).append(parts.group("body"))
+    for head, bodies in shared.items():
+        either = "|".join(f"(?:{body})" for body in bodies)
+        rest.append(f"(?:^{head}(?:{either})(?:(?:/)|$))")
+    return "|".join(rest)
+
+
+# pathspec's shape of a gitignore pattern (named groups already dropped).
+_SHAPE = r"(?s)\^(?P<head>\(\?:\.\+/\)\?)?(?P<body>.*)\(\?:\(\?:/\)\|\$\)"
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """`re.compile`, remembered for the whole process (every package shares the defaults)."""
+    return re.compile(pattern)
 
 
 def _unnamed(pattern: str) -> str:

@@ -5,7 +5,9 @@ compiles several functions one by one and rebuilds the class for slots); dot
 defines dozens of such classes, which made start-up measurably slower than its
 floor (importing click and pathspec). `@value` compiles one small module per
 class instead, and only when the class is first used: a command uses a fraction of
-dot's classes. It supports what dot
+dot's classes. The compiled code is kept next to dot's bytecode (like a `.pyc`,
+and only where Python writes those), so later processes load it instead of
+compiling it again. It supports what dot
 uses: fields with defaults, `field(default_factory=...)` for mutable defaults,
 `field(init=False, compare=False)` for fields computed in `__post_init__`,
 equality, hashing, `repr`, `__match_args__`, and frozenness. `replace` works like
@@ -15,7 +17,11 @@ its dataclasses namesake. mypy understands it through PEP 681
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -118,7 +124,7 @@ def value(cls: type[T]) -> type[T]:
     def materialize() -> None:
         # Compiled on first use: a command uses a fraction of dot's value classes,
         # and compiling the methods is most of what defining one costs.
-        exec(compile(source, f"<value {cls.__qualname__}>", "exec"), env)
+        exec(_code(source, f"<value {cls.__qualname__}>"), env)
         for method in _METHODS:
             env[method].__qualname__ = f"{cls.__qualname__}.{method}"
             type.__setattr__(cls, method, env[method])
@@ -136,6 +142,68 @@ def value(cls: type[T]) -> type[T]:
 
 
 _METHODS = ("__init__", "__eq__", "__hash__", "__repr__")
+
+
+# --- compiled methods, kept between processes ----------------------------------------
+
+_CODE_CACHE = os.path.join(
+    os.path.dirname(__file__), "__pycache__", f"values.{sys.implementation.cache_tag}.marshal"
+)
+_CODE_CACHE_LIMIT = 512  # entries; past it, only what the last process used is kept
+_codes: dict[str, CodeType] | None = None  # (filename + source) -> code, loaded on first use
+_used: set[str] = set()
+_compiled_here = False
+
+
+def _code(source: str, filename: str) -> CodeType:
+    """`compile(source, filename, "exec")`, from the cache file when it is there."""
+    global _codes, _compiled_here
+    if _codes is None:
+        _codes = _load_codes(_CODE_CACHE)
+    key = f"{filename}\n{source}"
+    _used.add(key)
+    code = _codes.get(key)
+    if code is None:
+        code = compile(source, filename, "exec")
+        _codes[key] = code
+        if not _compiled_here and not sys.dont_write_bytecode:
+            import atexit
+
+            atexit.register(_save_codes)
+        _compiled_here = True
+    return code
+
+
+def _load_codes(path: str) -> dict[str, CodeType]:
+    import marshal
+
+    try:
+        with open(path, "rb") as stream:
+            data = marshal.loads(stream.read())  # (marshal.load reads in tiny pieces)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, CodeType)}
+
+
+def _save_codes(path: str | None = None) -> None:
+    """Write the cache (best effort: a read-only install or a zipapp simply has none)."""
+    import marshal
+
+    path = path or _CODE_CACHE
+    codes = _codes or {}
+    if len(codes) > _CODE_CACHE_LIMIT:
+        codes = {key: code for key, code in codes.items() if key in _used}
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as stream:
+            marshal.dump(codes, stream)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _stub(cls: type, method: str, materialize: Callable[[], None]) -> Callable[..., Any]:

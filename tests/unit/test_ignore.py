@@ -179,7 +179,7 @@ try:
 except SystemExit as exc:
     code = exc.code
 lazy = ("pathspec", "rich", "concurrent.futures", "tomllib", "shutil", "dot.cli.completion",
-        "dot.cli.profiling")
+        "dot.cli.profiling", "hashlib")
 print(code, *sorted(m for m in lazy if m in sys.modules))
 """
 
@@ -194,7 +194,8 @@ def test_pathspec_is_imported_only_for_patterns_beyond_the_defaults(
 ) -> None:
     """Start-up: `dot -q manage` of a package with only the default rules imports
     neither pathspec, rich nor concurrent.futures (a small sequential plan), nor
-    tomllib without a config file, nor shutil, completion or the profilers."""
+    tomllib without a config file, nor shutil, completion or the profilers, nor all of
+    hashlib (dot.sha takes SHA-256 alone)."""
     package = tmp_path / "dotfiles" / "vim"
     package.mkdir(parents=True)
     (package / "dot-vimrc").write_text("set nu\n")
@@ -216,3 +217,32 @@ def test_pathspec_is_imported_only_for_patterns_beyond_the_defaults(
     assert out.strip() == expected
     assert (home / ".vimrc").is_symlink()
     assert not (home / "README.md").exists()
+
+
+_USER_PATTERNS = (
+    *DEFAULT_PATTERNS,
+    "*.bak",
+    "build/",
+    "/top.txt",
+    "docs/**/*.md",
+    "a?c",
+    "[ab]x",
+    "**/cache",
+    "x/y",
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    picked=st.lists(st.sampled_from(_USER_PATTERNS), min_size=2, max_size=8, unique=True),
+    path=st.text(alphabet="abxy./_~#cREADMEtopbuildocsh", min_size=1, max_size=14),
+)
+def test_a_merged_run_matches_exactly_when_one_of_its_patterns_does(
+    picked: list[str], path: str
+) -> None:
+    from dot.ignore import _alternation
+
+    regexes = [_pathspec_regex(p) for p in picked]
+    merged = re.compile(_alternation(tuple(r.pattern for r in regexes)))
+    for subject in (path, path + "/"):
+        assert bool(merged.match(subject)) == any(r.match(subject) for r in regexes), subject

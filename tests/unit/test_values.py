@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from dot import values
 from dot.values import field, fields_of, replace, value
 
 
@@ -84,3 +88,55 @@ def test_methods_are_compiled_on_first_use() -> None:
         Lazy.__dict__["__init__"].__code__.co_filename
         == "<value test_methods_are_compiled_on_first_use.<locals>.Lazy>"
     )
+
+
+def test_compiled_methods_are_kept_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first process compiles and saves; a later one loads instead of compiling."""
+    cache = tmp_path / "__pycache__" / "values.marshal"
+    monkeypatch.setattr(values, "_CODE_CACHE", str(cache))
+    monkeypatch.setattr(values, "_codes", None)
+    monkeypatch.setattr(values, "_used", set())
+
+    def define() -> Any:
+        @value
+        class Point:
+            x: int
+            y: int = 0
+
+        return Point
+
+    first = define()
+    assert first(1) == first(1, 0)
+    values._save_codes()
+    assert cache.is_file()
+
+    monkeypatch.setattr(values, "_codes", None)  # as in a new process
+    calls: list[str] = []
+    real_compile = compile
+
+    def counting_compile(*args: Any, **kwargs: Any) -> Any:
+        calls.append(str(args[1]))
+        return real_compile(*args, **kwargs)
+
+    monkeypatch.setattr("builtins.compile", counting_compile)
+    again = define()
+    assert again(2) == again(2, 0) and repr(again(3, 4)).endswith("Point(x=3, y=4)")
+    assert calls == []
+
+
+def test_an_unreadable_code_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "values.marshal"
+    cache.write_bytes(b"not marshal data")
+    monkeypatch.setattr(values, "_CODE_CACHE", str(cache))
+    monkeypatch.setattr(values, "_codes", None)
+
+    @value
+    class Pair:
+        a: int
+        b: str = "x"
+
+    assert Pair(1) == Pair(1, "x") and hash(Pair(1)) == hash(Pair(1, "x"))

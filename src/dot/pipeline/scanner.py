@@ -8,7 +8,6 @@ folded as far as its contents go: no ignored entry and no translated name below 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
@@ -16,6 +15,7 @@ from dot.fs.port import EntryLike, FileSystem, kind_of_mode
 from dot.ignore import DEFAULT_PATTERNS, DOT_IGNORE_FILE, STOW_IGNORE_FILE, IgnoreRules, RuleBuilder
 from dot.model import Kind
 from dot.paths import DOT_PREFIX, validate_package_name
+from dot.sha import sha256
 from dot.values import value
 
 Fingerprint = tuple[int, int, int, int]  # size, mtime_ns, inode, mode
@@ -75,7 +75,7 @@ class Entry:
         Two scans with the same shape map to the same links, so remanage can trust
         it (with the file fingerprints) to skip planning.
         """
-        digest = hashlib.sha256()
+        digest = sha256()
         stack: list[tuple[str, Entry]] = [("", self)]
         while stack:
             prefix, node = stack.pop()
