@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 from test_installed import DOT, World
@@ -25,12 +26,13 @@ def world(tmp_path) -> World:  # type: ignore[no-untyped-def]
     return world
 
 
-def complete(world: World, line: str, **env: str) -> list[str]:
-    """Candidates bash would get for `line` (completing its last word)."""
+def complete(world: World, line: str, cwd: Path | None = None, **env: str) -> list[str]:
+    """Candidates bash would get for `line` (completing its last word), run in `cwd`
+    (default: the package directory)."""
     words = line.split(" ")
     result = subprocess.run(
         [str(DOT)],
-        cwd=world.dir,
+        cwd=cwd or world.dir,
         env={
             **world.env,
             **env,
@@ -89,3 +91,27 @@ def test_json_only_when_asked_for_on_the_command_line(world: World) -> None:
     assert json.loads(world.run("list").stdout)["packages"] == []  # though it is read
     world.env["DOT_FORMAT"] = "json"
     assert world.run("completion", "bash").stdout == script
+
+
+def test_the_package_directory_comes_from_the_configuration_too(world: World) -> None:
+    """config.toml, then a .stowrc: completion looks where a run would look."""
+    elsewhere = world.root / "configured"
+    (elsewhere / "tmux").mkdir(parents=True)
+    outside = world.root / "cwd"
+    outside.mkdir()
+    config = (world.root / "xdg") / "dot" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'dir = "{elsewhere}"\n')
+    assert complete(world, "dot manage ", cwd=outside) == ["tmux"]
+    config.unlink()
+    (world.home / ".stowrc").write_text(f"--dir={elsewhere}\n")
+    assert complete(world, "dot manage t", cwd=outside) == ["tmux"]
+    # A flag typed on the line still wins.
+    assert complete(world, f"dot -d {world.dir} manage v", cwd=outside) == ["vim", "vimium"]
+
+
+def test_a_broken_config_file_still_completes_from_what_was_typed(world: World) -> None:
+    config = (world.root / "xdg") / "dot" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("dir = [not toml\n")
+    assert complete(world, "dot manage z") == ["zsh"]

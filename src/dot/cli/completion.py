@@ -25,16 +25,30 @@ def _option(ctx: click.Context, name: str) -> str | None:
     return None
 
 
+def _places(ctx: click.Context) -> tuple[str, str]:
+    """(package directory, manifest path) as a run would use them: the options typed so
+    far, then DOT_* variables, the config file and .stowrc files (dot.config)."""
+    flags = {n: v for n in ("dir", "target", "manifest") if (v := _option(ctx, n)) is not None}
+    try:
+        from dot import config
+
+        settings = config.load(flags, os.environ, os.getcwd())
+    except Exception:  # a broken configuration: complete from what was typed
+        given = flags.get("dir") or os.environ.get("DOT_DIR")
+        directory = os.path.abspath(os.path.expanduser(given)) if given else os.getcwd()
+        target = os.path.expanduser(flags.get("target") or os.environ.get("DOT_TARGET") or "~")
+        manifest = flags.get("manifest") or os.environ.get("DOT_MANIFEST")
+        return directory, manifest or os.path.join(target, ".dot-manifest.json")
+    manifest = settings.manifest or os.path.join(settings.target, ".dot-manifest.json")
+    return settings.dir, manifest
+
+
 def _package_dir(ctx: click.Context) -> str:
-    given = _option(ctx, "dir") or os.environ.get("DOT_DIR")
-    return os.path.abspath(os.path.expanduser(given)) if given else os.getcwd()
+    return _places(ctx)[0]
 
 
 def _installed(ctx: click.Context) -> list[str]:
-    manifest = _option(ctx, "manifest") or os.environ.get("DOT_MANIFEST")
-    if not manifest:
-        target = _option(ctx, "target") or os.environ.get("DOT_TARGET") or "~"
-        manifest = os.path.join(os.path.expanduser(target), ".dot-manifest.json")
+    manifest = _places(ctx)[1]
     try:
         with open(os.path.expanduser(manifest), "rb") as handle:
             packages = json.load(handle).get("packages", {})
