@@ -9,18 +9,18 @@ default), so configuration and environment can fill the rest.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from dot.choices import COLORS, FORMATS, POLICIES
+from dot.values import fields_of, value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass
+@value
 class Globals:
     """The global options the user gave (None = not given)."""
 
@@ -50,17 +50,16 @@ class Globals:
 
     def merged(self, later: Globals) -> Globals:
         """These options overridden by `later` (given after the command name)."""
-        out = Globals()
-        for f in fields(Globals):
-            mine, theirs = getattr(self, f.name), getattr(later, f.name)
-            if f.name in ("ignore", "override"):
-                value: Any = (*mine, *theirs)
-            elif f.name == "verbose":
-                value = mine + theirs
+        values: dict[str, Any] = {}
+        for name in NAMES:
+            mine, theirs = getattr(self, name), getattr(later, name)
+            if name in ("ignore", "override"):
+                values[name] = (*mine, *theirs)
+            elif name == "verbose":
+                values[name] = mine + theirs
             else:
-                value = theirs if theirs is not None else mine
-            setattr(out, f.name, value)
-        return out
+                values[name] = theirs if theirs is not None else mine
+        return Globals(**values)
 
 
 def _options() -> list[Callable[[F], F]]:
@@ -204,7 +203,7 @@ def _options() -> list[Callable[[F], F]]:
     ]
 
 
-NAMES = tuple(f.name for f in fields(Globals))
+NAMES: tuple[str, ...] = fields_of(Globals())
 
 
 def global_options(func: F) -> F:

@@ -12,34 +12,33 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from dot import config as configuration
-from dot.cli.options import Globals
+from dot.cli.options import NAMES, Globals
 from dot.cli.progress import ProgressBar
 from dot.cli.terminal import Terminal, wants_color
 from dot.config import Settings
 from dot.errors import DotError
 from dot.fs.port import FileSystem
 from dot.service import Config, Dot
+from dot.values import replace
 
 
 def given(flags: Globals) -> dict[str, Any]:
     """The options the user actually gave, by name ("not given" left out)."""
     out: dict[str, Any] = {}
-    for f in fields(Globals):
-        value = getattr(flags, f.name)
-        if value is None or value == () or (f.name == "verbose" and value == 0):
+    for name in NAMES:
+        value = getattr(flags, name)
+        if value is None or value == () or (name == "verbose" and value == 0):
             continue
-        out[f.name] = value
+        out[name] = value
     return out
 
 
 def effective(flags: Globals, settings: Settings) -> Globals:
     """`flags` with every global option replaced by its merged value."""
-    names = {f.name for f in fields(Globals)}
-    values = {name: getattr(settings, name) for name in names if hasattr(settings, name)}
+    values = {name: getattr(settings, name) for name in NAMES if hasattr(settings, name)}
     values["on_conflict"] = settings.on_conflict.value
     return replace(flags, **values)
 
@@ -59,22 +58,18 @@ def presentation(flags: Globals) -> Globals:
     return replace(flags, **values)
 
 
-@dataclass
 class Session:
     """Everything a command needs, built once from the merged global options."""
 
-    options: Globals
-    fs: FileSystem | None = None
-    terminal: Terminal = field(init=False)
-    flags: Globals = field(init=False)
-    settings: Settings | None = field(init=False, default=None)
-    problem: DotError | None = field(init=False, default=None)
-    progress: ProgressBar | None = field(init=False, default=None)
-    dot: Dot | None = field(init=False, default=None)
-    _warned: bool = field(init=False, default=False)
-
-    def __post_init__(self) -> None:
-        self.flags = self.options
+    def __init__(self, options: Globals, fs: FileSystem | None = None) -> None:
+        self.options = options
+        self.fs = fs
+        self.flags = options  # what was typed; `options` becomes the merged values
+        self.settings: Settings | None = None
+        self.problem: DotError | None = None
+        self.progress: ProgressBar | None = None
+        self.dot: Dot | None = None
+        self._warned = False
         try:
             self.settings = configuration.load(given(self.flags), os.environ, os.getcwd())
         except DotError as exc:  # reported by config(); until then, show what we can
