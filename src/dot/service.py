@@ -879,7 +879,7 @@ class Dot:
         )
         scanned: list[str] = []
         # Planning reads through the target view's and the package index's own
-        # caches; a stat cache below them (dot.fs.cached) measured no gain, so the
+        # caches; a stat cache below them (dot.fs.cached) showed no consistent gain, so the
         # port is used directly (see docs/Performance-Guide.md).
         reader = self.fs
         index = PackageIndex(reader, layout.dir, sources, self.config.dotfiles, scanned.append)
