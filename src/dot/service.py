@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ from dot.model import (
     Operation,
     Plan,
     Policy,
+    Rmdir,
     Take,
     Unlink,
 )
@@ -781,6 +783,13 @@ class Dot:
         if self.config.backup_dir:
             roots.append(self.config.backup_dir)
         made = tuple(r for r in roots if kind_at(self.fs, r) is Kind.MISSING)
+        operations = levels.flat()
+        modes: list[tuple[int, int]] = []
+        for index, op in enumerate(operations):
+            if isinstance(op, Rmdir):  # its mode, for a rollback after a crash
+                with contextlib.suppress(OSError):
+                    st = self.fs.lstat(ctx.layout.abs(op.path))
+                    modes.append((index, stat.S_IMODE(st.st_mode)))
         return Header(
             run=ctx.run_id,
             command=self.command,
@@ -789,7 +798,8 @@ class Dot:
             trash=trash,
             backups=self._backup_dir(ctx),
             made=made,
-            operations=levels.flat(),
+            operations=operations,
+            modes=tuple(modes),
         )
 
     def _forget(self, journal: Journal | None) -> None:

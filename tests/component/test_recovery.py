@@ -180,6 +180,45 @@ def test_a_crash_at_every_operation_is_recovered_by_the_next_command(name: str) 
             assert "had committed" in dot.notices[0]
 
 
+def private_world() -> MemoryFileSystem:
+    """.ssh installed without folding: a directory dot made with the package's 0700."""
+    fs = MemoryFileSystem()
+    fs.makedirs(HOME)
+    add_package(fs, "ssh", {"dot-ssh/config": "Host *", "dot-ssh/keys/known": "x"})
+    fs.chmod(f"{DIR}/ssh/dot-ssh", 0o700)
+    fs.chmod(f"{DIR}/ssh/dot-ssh/keys", 0o750)
+    service(fs, folding=False).manage(["ssh"])
+    return fs
+
+
+def test_a_rolled_back_removal_gives_each_directory_its_mode_back() -> None:
+    """A crash after unmanage removed ~/.ssh (0700): recovery makes it 0700 again."""
+    world = cached(private_world)
+    assert world().snapshot(HOME)[".ssh"][2] == 0o700
+
+    def run(fs: Any) -> object:
+        return service(fs, folding=False).unmanage(["ssh"])
+
+    writes, _ = count_writes(world, run)
+    rolled_back = 0
+    for index in range(1, writes + 1):
+        fs = world()
+        before = state(fs)
+        try:
+            run(FaultyFileSystem(fs, crash_after=index))
+        except SimulatedCrash:
+            pass
+        else:
+            continue
+        dot = service(fs)
+        dot.status([])
+        if not fs.exists(f"{HOME}/.dot-manifest.json"):
+            continue  # the run had committed: everything is gone, as it should be
+        assert state(fs) == before, f"crash after write {index}"  # modes included
+        rolled_back += 1
+    assert rolled_back >= 4  # crashes after each rmdir were among them
+
+
 def test_a_damaged_journal_is_a_clear_error_and_changes_nothing() -> None:
     fs = manage_world()
     fs.write(f"{HOME}/{JOURNAL_NAME}", b'{"journal": 1, "run": 5}\n')

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dot.errors import DotError
@@ -62,6 +62,9 @@ class Header:
     made: tuple[str, ...]  # state roots (backup dir, trash dir) that did not exist before
     operations: tuple[Operation, ...]
     commit: str = ""  # set once the run committed: what happens to the manifest
+    # (operation index, permission bits) of each directory the run is to remove,
+    # taken before the first write, so a rollback makes them as they were.
+    modes: tuple[tuple[int, int], ...] = ()
 
 
 # --- encoding ------------------------------------------------------------------
@@ -161,6 +164,7 @@ class Journal:
             "backups": header.backups,
             "made": list(header.made),
             "operations": [encode(op) for op in header.operations],
+            "modes": [list(pair) for pair in header.modes],
         }
         self._index = {op: i for i, op in enumerate(header.operations)}
         data = json.dumps(doc, separators=(",", ":")) + "\n"
@@ -241,6 +245,15 @@ def _header(doc: object, where: str) -> Header:
         raise JournalError(f"journal {where} has a bad list of made directories")
     if not isinstance(ops, list):
         raise JournalError(f"journal {where} has no operations")
+    modes = doc.get("modes", [])  # (absent from journals of older versions)
+    if not isinstance(modes, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(type(n) is int for n in pair)
+        and 0 <= pair[1] <= 0o7777
+        for pair in modes
+    ):
+        raise JournalError(f"journal {where} has a bad list of directory modes")
     return Header(
         texts["run"],
         texts["command"],
@@ -250,6 +263,7 @@ def _header(doc: object, where: str) -> Header:
         texts["backups"],
         tuple(made),
         tuple(decode(op, where) for op in ops),
+        modes=tuple((index, mode) for index, mode in modes),
     )
 
 
@@ -306,7 +320,7 @@ def recover(
         _drop(fs, header.trash)
         fs.unlink(path)
         return Recovery(header.run, header.command, committed, 0, ())
-    undone, problems = _roll_back(fs, layout, header.operations, header.trash)
+    undone, problems = _roll_back(fs, layout, header.operations, header.trash, dict(header.modes))
     for root in (header.trash, header.backups, f"{header.backups}-adopted"):
         if root:
             _prune_tree(fs, root)
@@ -318,13 +332,18 @@ def recover(
 
 
 def _roll_back(
-    fs: FileSystem, layout: Layout, operations: Sequence[Operation], trash: str
+    fs: FileSystem,
+    layout: Layout,
+    operations: Sequence[Operation],
+    trash: str,
+    modes: Mapping[int, int],
 ) -> tuple[int, list[str]]:
     undone = 0
     problems: list[str] = []
-    for op in reversed(operations):
+    for index in range(len(operations) - 1, -1, -1):
+        op = operations[index]
         try:
-            if _undo_if_done(fs, layout, op, trash):
+            if _undo_if_done(fs, layout, op, trash, modes.get(index)):
                 undone += 1
         except OSError as exc:
             problems.append(f"{verb(op)} {op.path}: {exc.strerror or exc}")
@@ -338,8 +357,13 @@ def _text(fs: FileSystem, path: str) -> str | None:
         return None
 
 
-def _undo_if_done(fs: FileSystem, layout: Layout, op: Operation, trash: str) -> bool:
-    """Undo `op` if the filesystem shows it happened; True when something was undone."""
+def _undo_if_done(
+    fs: FileSystem, layout: Layout, op: Operation, trash: str, mode: int | None = None
+) -> bool:
+    """Undo `op` if the filesystem shows it happened; True when something was undone.
+
+    `mode`: the permission bits a removed directory had (None when not recorded).
+    """
     path = layout.abs(op.path)
     here = kind_at(fs, path)
     match op:
@@ -357,7 +381,7 @@ def _undo_if_done(fs: FileSystem, layout: Layout, op: Operation, trash: str) -> 
                 return True
         case Rmdir():
             if here is Kind.MISSING:
-                fs.mkdir(path)
+                fs.mkdir(path, mode)
                 return True
         case Backup(dest=dest):
             if kind_at(fs, dest) is not Kind.MISSING and here is Kind.MISSING:
