@@ -33,7 +33,8 @@ def status(
                 name, record.source, record.installed_at, record.updated_at, present, links
             )
         )
-    return StatusResult(layout.dir, layout.target, tuple(out))
+    waiting = () if packages else manifest.orphans
+    return StatusResult(layout.dir, layout.target, tuple(out), waiting)
 
 
 def inventory(layout: Layout, manifest: Manifest, sort: str) -> ListResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dot.doctor import Finding
 from dot.inspect import Health, LinkHealth
+from dot.manifest import Orphan
 from dot.model import Conflict, Levels, Operation, Plan, Summary
 from dot.values import field, value
 
@@ -84,6 +85,9 @@ class StatusResult:
     dir: str
     target: str
     packages: tuple[PackageStatus, ...]
+    # Backups of removed packages waiting for their path to be free (all of them,
+    # when no package is named).
+    waiting: tuple[Orphan, ...] = ()
 
     @property
     def healthy(self) -> bool:

@@ -247,6 +247,7 @@ STATUS = Obj(
         "dir": ABS,
         "target": ABS,
         "healthy": bool,
+        "waiting": ListOf(Obj({"path": REL, "package": NAME, "stored": ABS})),
         "packages": ListOf(
             Obj(
                 {
@@ -596,6 +597,7 @@ def _status_doc() -> dict[str, Any]:
         "dir": "/d",
         "target": "/h",
         "healthy": True,
+        "waiting": [],
         "packages": [
             {
                 "name": "vim",

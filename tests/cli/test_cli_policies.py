@@ -412,3 +412,29 @@ def test_skip_leaves_the_obstacle_so_the_order_of_packages_does_not_matter(env, 
     assert (env.home / ".b" / "mine").read_text() == "mine\n"
     again = env.dot("manage", "b", "a", "--on-conflict", "skip", "--format", "json")
     assert json.loads(again.stdout)["operations"] == []
+
+
+def test_status_lists_backups_waiting_for_their_path(env):
+    env.package("a", {"dot-xrc": "a\n"})
+    xrc = env.home / ".xrc"
+    xrc.write_text("mine\n")
+    assert env.dot("manage", "a", "--on-conflict", "backup").exit_code == 0
+    xrc.unlink()
+    xrc.write_text("new\n")  # the path is taken: a's backup has to wait
+    assert env.dot("unmanage", "a").exit_code == 0
+    (stored,) = (s for s in (env.home / ".dot-backup").rglob(".xrc"))
+
+    result = env.dot("status")
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"waiting .xrc: the backup at {stored} (package a) goes back when the path is free",
+        f"nothing installed in {env.real_home}",
+    ]
+    doc = json.loads(env.dot("status", "--format", "json").stdout)
+    assert doc["waiting"] == [{"path": ".xrc", "package": "a", "stored": str(stored)}]
+    assert doc["packages"] == [] and doc["healthy"] is True
+    xrc.unlink()  # free again: the next run that plans puts the backup back
+    assert env.dot("unmanage", "--all").exit_code == 0
+    assert xrc.read_text() == "mine\n"
+    assert json.loads(env.dot("status", "--format", "json").stdout)["waiting"] == []

@@ -205,6 +205,7 @@ def test_status_json(env):
         "dir": env.real_dir,
         "target": env.real_home,
         "healthy": False,
+        "waiting": [],
         "packages": [
             {
                 "name": "vim",
@@ -311,6 +312,7 @@ def test_status_with_nothing_installed(env):
         "dir": env.real_dir,
         "target": env.real_home,
         "healthy": True,
+        "waiting": [],
         "packages": [],
     }
 

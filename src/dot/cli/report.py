@@ -45,6 +45,11 @@ def _link_line(link: LinkHealth) -> str:
 
 
 def status_text(result: StatusResult, term: Terminal) -> None:
+    for orphan in result.waiting:
+        term.info(
+            f"{term.style('waiting', 'yellow')} {orphan.path}: the backup at {orphan.stored} "
+            f"(package {orphan.package}) goes back when the path is free"
+        )
     if not result.packages:
         term.info(f"nothing installed in {result.target}")
         return
@@ -78,6 +83,9 @@ def status_json(result: StatusResult) -> dict[str, Any]:
         "dir": result.dir,
         "target": result.target,
         "healthy": result.healthy,
+        "waiting": [
+            {"path": o.path, "package": o.package, "stored": o.stored} for o in result.waiting
+        ],
         "packages": [
             {
                 "name": p.name,
