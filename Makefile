@@ -27,6 +27,8 @@ run: $(STAMP)
 	@echo "== the resulting tree"
 	@cd $(RUN_DIR)/home && find . -mindepth 1 -not -name '.dot-manifest.json*' | sort | \
 		while read -r p; do if [ -L "$$p" ]; then echo "$$p -> $$(readlink "$$p")"; else echo "$$p"; fi; done
+	@echo "== dot status"
+	$(BIN)/dot --dir examples/dotfiles --target $(RUN_DIR)/home status
 
 # The whole suite, then every benchmark once as a plain test (fast, so they never rot).
 test: $(STAMP)
