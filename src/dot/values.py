@@ -236,7 +236,13 @@ def _slotted(cls: type[T], names: list[str]) -> type[T]:
 
 def fields_of(obj: object) -> tuple[str, ...]:
     """The names of a value class's fields, in order."""
-    names: tuple[str, ...] = type(obj).__value_fields__  # type: ignore[attr-defined]
+    return field_names(type(obj))
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The names of the fields of the value class `cls`, in order (no instance needed:
+    making one compiles the class's methods)."""
+    names: tuple[str, ...] = cls.__value_fields__  # type: ignore[attr-defined]
     return names
 
 

@@ -140,3 +140,22 @@ def test_an_unreadable_code_cache_is_ignored(
         b: str = "x"
 
     assert Pair(1) == Pair(1, "x") and hash(Pair(1)) == hash(Pair(1, "x"))
+
+
+def test_field_names_need_no_instance() -> None:
+    @value
+    class Wide:
+        a: int = 0
+        b: str = ""
+
+    assert values.field_names(Wide) == ("a", "b") == fields_of(Wide())
+
+
+def test_importing_the_cli_compiles_no_value_class() -> None:
+    """`dot --version` must not pay for compiling (or loading) any value class."""
+    import subprocess
+    import sys
+
+    code = "from dot.cli import app; import dot.values as v; print(v._codes is None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from dot.choices import COLORS, FORMATS, POLICIES
-from dot.values import fields_of, value
+from dot.values import field_names, value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -203,7 +203,7 @@ def _options() -> list[Callable[[F], F]]:
     ]
 
 
-NAMES: tuple[str, ...] = fields_of(Globals())
+NAMES = field_names(Globals)
 
 
 def global_options(func: F) -> F:
