@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -465,3 +466,18 @@ def test_debug_shows_the_traceback_of_a_dot_error(env):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"dot: error: manifest {env.real_home}/.dot-manifest.json")
     assert "Traceback (most recent call last):" in result.stderr
+
+
+def test_no_command_shows_help_or_with_json_one_error_document(env, monkeypatch):
+    plain = env.run()
+    assert plain.exit_code == 2
+    assert plain.stdout.startswith("Usage: dot [OPTIONS] COMMAND [ARGS]...")
+
+    monkeypatch.setenv("DOT_FORMAT", "json")
+    scripted = env.run()
+
+    assert scripted.exit_code == 2
+    assert json.loads(scripted.stdout) == {
+        "error": {"message": "Missing command. (see 'dot --help')", "exit_code": 2}
+    }
+    assert one_error_line(scripted.stderr) == "Missing command. (see 'dot --help')"

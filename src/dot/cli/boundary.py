@@ -69,7 +69,13 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
         _terminal().error("interrupted")
         return ExitCode.INTERRUPTED
     except click.exceptions.NoArgsIsHelpError as exc:
-        click.echo(exc.ctx.get_help())
+        term = _terminal()
+        if term.json_mode:  # DOT_FORMAT=json: a script gets its document, not help text
+            message = f"Missing command. (see '{exc.ctx.command_path} --help')"
+            term.error(message)
+            _json_error(term, message, ExitCode.USAGE, [])
+        else:
+            click.echo(exc.ctx.get_help())
         return ExitCode.USAGE
     except click.ClickException as exc:
         term = _terminal()
