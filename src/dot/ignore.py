@@ -51,8 +51,8 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 
 # pathspec's translation of each default pattern (GitIgnoreSpec's pattern class,
 # `pattern_to_regex`): packages with only the default rules then never import
-# pathspec, a fifth of dot's start-up. tests/unit/test_ignore.py checks that this
-# table is still exactly what the installed pathspec produces.
+# pathspec, a fifth of dot's start-up. tests/unit/test_ignore.py checks that each
+# entry matches exactly what the installed pathspec's translation matches.
 _TAIL = r"(?:(?P<ps_d>/)|$)"
 PRECOMPUTED: dict[str, tuple[str, bool]] = {
     ".git": (rf"^(?:.+/)?\.git{_TAIL}", True),

@@ -522,10 +522,7 @@ def save(fs: FileSystem, path: str, manifest: Manifest) -> None:
     """
     try:
         if manifest.is_empty:
-            with contextlib.suppress(FileNotFoundError):
-                fs.unlink(path)
-            with contextlib.suppress(OSError):
-                fs.unlink(copy_path(path))
+            remove(fs, path)
             return
         data = dumps(manifest)
         fs.write_atomic(path, data)
@@ -533,6 +530,14 @@ def save(fs: FileSystem, path: str, manifest: Manifest) -> None:
         raise PermissionDenied(f"cannot write manifest {path}: permission denied") from None
     with contextlib.suppress(OSError):
         fs.write_atomic(copy_path(path), data)
+
+
+def remove(fs: FileSystem, path: str) -> None:
+    """Remove the manifest at `path` (if there) and its copy (best effort)."""
+    with contextlib.suppress(FileNotFoundError):
+        fs.unlink(path)
+    with contextlib.suppress(OSError):
+        fs.unlink(copy_path(path))
 
 
 def copy_path(path: str) -> str:

@@ -550,7 +550,8 @@ class Dot:
             return False
 
     def _kept(self, backup: BackupRecord | Orphan) -> bool:
-        """True when a backup's stored copy is still there (or cannot be looked at)."""
+        """True when a backup's stored copy is still there (or cannot be looked at:
+        unreadable is not gone, and restoring it will say what is wrong)."""
         try:
             return kind_at(self.fs, backup.stored) is not Kind.MISSING
         except OSError:
@@ -593,22 +594,16 @@ class Dot:
         nothing to put back, and trying would fail every later run."""
         manifest = ctx.manifest
 
-        def lost(stored: str) -> bool:
-            try:
-                return kind_at(self.fs, stored) is Kind.MISSING
-            except OSError:  # unreadable is not gone: restoring it will say what is wrong
-                return False
-
         gone: list[tuple[str, str, str]] = []
         packages = dict(manifest.packages)
         for name, record in manifest.packages.items():
-            missing = [b for b in record.backups if b.origin == "target" and lost(b.stored)]
+            missing = [b for b in record.backups if b.origin == "target" and not self._kept(b)]
             if missing:
                 packages[name] = replace(
                     record, backups=tuple(b for b in record.backups if b not in missing)
                 )
                 gone += [(name, b.path, b.stored) for b in missing]
-        orphans = tuple(o for o in manifest.orphans if not lost(o.stored))
+        orphans = tuple(o for o in manifest.orphans if self._kept(o))
         gone += [(o.package, o.path, o.stored) for o in manifest.orphans if o not in orphans]
         if not gone:
             return ctx

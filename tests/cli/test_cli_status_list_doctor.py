@@ -919,12 +919,17 @@ def test_a_rebuilt_manifest_unmanages_like_the_original(env):
     assert env.tree_state(env.home, mtimes=False) == home_before
 
 
-def test_rebuilding_restores_an_adopted_package(env):
-    """The manifest's copy knows what the links cannot tell: the package was adopted."""
+def vim_and_an_adopted_tmux_conf(env, mode: int = 0o644) -> None:
+    """vim installed, then the user's ~/.tmux.conf adopted (package `tmux.conf`)."""
     install(env, "vim", pin=False)
     (env.home / ".tmux.conf").write_text("set -g mouse on\n")
-    os.chmod(env.home / ".tmux.conf", 0o600)
+    os.chmod(env.home / ".tmux.conf", mode)
     assert env.dot("adopt", str(env.home / ".tmux.conf")).exit_code == 0
+
+
+def test_rebuilding_restores_an_adopted_package(env):
+    """The manifest's copy knows what the links cannot tell: the package was adopted."""
+    vim_and_an_adopted_tmux_conf(env, mode=0o600)
     before = status_json(env)
     env.manifest.unlink()
 
@@ -939,9 +944,7 @@ def test_rebuilding_restores_an_adopted_package(env):
 
 
 def test_rebuilding_a_corrupt_manifest_uses_the_copy_too(env):
-    install(env, "vim", pin=False)
-    (env.home / ".tmux.conf").write_text("set -g mouse on\n")
-    assert env.dot("adopt", str(env.home / ".tmux.conf")).exit_code == 0
+    vim_and_an_adopted_tmux_conf(env)
     before = status_json(env)
     env.manifest.write_text("{ not json")
 
@@ -976,9 +979,7 @@ def test_rebuilding_restores_a_backup_and_the_directories_dot_made(env):
 
 
 def test_without_the_copy_a_rebuilt_package_counts_as_managed(env):
-    install(env, "vim", pin=False)
-    (env.home / ".tmux.conf").write_text("set -g mouse on\n")
-    assert env.dot("adopt", str(env.home / ".tmux.conf")).exit_code == 0
+    vim_and_an_adopted_tmux_conf(env)
     env.manifest.unlink()
     (env.home / ".dot-manifest.json.copy").unlink()
 

@@ -4,20 +4,25 @@ Within one command the same paths are often asked about more than once (doctor
 walks the target and then checks each recorded link; remanage's quick check
 reads links that planning then reads again). Results, including "no such file",
 are remembered until a write through this wrapper touches the path or its parent
-(or, for a rename, anything below it). Hits and misses are counted, so `-vv` can
-show whether the cache pays.
+(or, for a rename, anything below it). Hits and misses are counted.
 
-Only the read-only phases use it: the executor verifies what it is about to
-change against the disk itself, so a cached answer never hides a race.
+dot itself does not put it under its planner: the target view already remembers
+what it read, and benchmarks/test_bench_caches.py showed no consistent gain from a
+second cache below it (docs/Performance-Guide.md). It is an adapter for callers
+on filesystems where `lstat` itself is slow; should it be used under a run, the
+executor still verifies what it is about to change against the disk itself.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 from dot.fs.port import EntryLike, FileSystem, StatLike
+
+T = TypeVar("T")
 
 
 class CachedFileSystem:
@@ -35,29 +40,21 @@ class CachedFileSystem:
     # --- cached reads ------------------------------------------------------------
 
     def lstat(self, path: str) -> StatLike:
-        cached = self._stats.get(path)
-        if cached is None:
-            self.misses += 1
-            try:
-                cached = self.inner.lstat(path)
-            except OSError as exc:
-                cached = exc
-            self._stats[path] = cached
-        else:
-            self.hits += 1
-        if isinstance(cached, OSError):
-            raise cached
-        return cached
+        return self._remembered(self._stats, path, self.inner.lstat)
 
     def readlink(self, path: str) -> str:
-        cached = self._links.get(path)
+        return self._remembered(self._links, path, self.inner.readlink)
+
+    def _remembered(self, table: dict[str, T | OSError], path: str, read: Callable[[str], T]) -> T:
+        """`read(path)`, or its remembered answer (errors are remembered too)."""
+        cached = table.get(path)
         if cached is None:
             self.misses += 1
             try:
-                cached = self.inner.readlink(path)
+                cached = read(path)
             except OSError as exc:
                 cached = exc
-            self._links[path] = cached
+            table[path] = cached
         else:
             self.hits += 1
         if isinstance(cached, OSError):

@@ -20,6 +20,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dot import manifest as manifest_io
 from dot.errors import DotError
 from dot.fs.port import FileSystem, kind_at
 from dot.model import (
@@ -313,10 +314,7 @@ def recover(
     committed = committed or bool(header.commit)
     if committed or not header.operations:
         if header.commit == "delete" and manifest:
-            with contextlib.suppress(FileNotFoundError):
-                fs.unlink(manifest)  # the run emptied it, and had not removed it yet
-            with contextlib.suppress(OSError):
-                fs.unlink(manifest + ".copy")  # (manifest.COPY_SUFFIX)
+            manifest_io.remove(fs, manifest)  # the run emptied it, had not removed it yet
         _drop(fs, header.trash)
         fs.unlink(path)
         return Recovery(header.run, header.command, committed, 0, ())
