@@ -72,17 +72,33 @@ def installed_large(worlds: Worlds) -> Targets:
 
 
 @pytest.mark.benchmark(group="end-to-end")
-def test_remanage_unchanged_large(benchmark: Any, worlds: Worlds, installed_large: Targets) -> None:
-    """A new Dot each round, as each `dot` command is a new process (nothing cached)."""
+@pytest.mark.parametrize("stamps", [True, False], ids=["stamps", "full-check"])
+def test_remanage_unchanged_large(
+    benchmark: Any, worlds: Worlds, installed_large: Targets, stamps: bool
+) -> None:
+    """A new Dot each round, as each `dot` command is a new process (nothing cached).
+
+    `stamps`: answered from the directory stamps (the default); `full-check`: the
+    stamps file set aside, so every package takes the full check (manifest, scan,
+    fingerprints, links): what the stamps save.
+    """
     names = worlds.names("large")
     directory, target = installed_large.directory, installed_large.current
+    path = f"{target}/.dot-manifest.json.stamps"
+    if not stamps:
+        os.rename(path, f"{path}.aside")
 
     def remanage() -> RunResult:
         return service(LocalFileSystem(), directory, target).remanage(names)
 
-    result = benchmark(remanage)
+    try:
+        result = benchmark(remanage)
+    finally:
+        if not stamps:
+            os.rename(f"{path}.aside", path)
     assert result.plan.is_empty and set(result.up_to_date) == set(names)
     assert not result.manifest_written
+    assert any(c.name == "directory stamps" for c in result.caches) is stamps
 
 
 @pytest.mark.benchmark(group="end-to-end")

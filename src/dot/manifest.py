@@ -41,6 +41,8 @@ DEFAULT_NAME = ".dot-manifest.json"
 # tell (adopted files, backups, directories dot created, install times) survives the
 # loss of the manifest, and `dot doctor --fix` uses it when rebuilding.
 COPY_SUFFIX = ".copy"
+# remanage's directory stamps (dot.stamps), a cache describing one manifest file.
+STAMPS_SUFFIX = ".stamps"
 REBUILD_HINT = "`dot doctor --fix` rebuilds it from the links on disk and keeps this file aside"
 
 
@@ -519,6 +521,8 @@ def save(fs: FileSystem, path: str, manifest: Manifest) -> None:
     """Write atomically, then its copy; an empty manifest removes both instead.
 
     The copy is a convenience for `doctor --fix`: failing to write it fails nothing.
+    Stamps (dot.stamps) name the manifest file they describe, so a new manifest
+    makes old ones inert; the service writes new ones after.
     """
     try:
         if manifest.is_empty:
@@ -533,11 +537,12 @@ def save(fs: FileSystem, path: str, manifest: Manifest) -> None:
 
 
 def remove(fs: FileSystem, path: str) -> None:
-    """Remove the manifest at `path` (if there) and its copy (best effort)."""
+    """Remove the manifest at `path` (if there), its copy and stamps (best effort)."""
     with contextlib.suppress(FileNotFoundError):
         fs.unlink(path)
-    with contextlib.suppress(OSError):
-        fs.unlink(copy_path(path))
+    for extra in (copy_path(path), path + STAMPS_SUFFIX):
+        with contextlib.suppress(OSError):
+            fs.unlink(extra)
 
 
 def copy_path(path: str) -> str:

@@ -19,6 +19,7 @@ from typing import NoReturn
 from dot import adoption, queries
 from dot import doctor as checkup
 from dot import manifest as manifest_io
+from dot import stamps as stamps_io
 from dot.choices import DEFAULT_NO_FOLD
 from dot.doctor import DEFAULT_DEPTH
 from dot.errors import (
@@ -166,6 +167,7 @@ class Dot:
 
         self._rules0 = compile_stats()
         self._manifest_cache: tuple[tuple[object, ...], Manifest] | None = None
+        self._stamp_counts: tuple[int, int] | None = None  # directory stamps: (hits, misses)
         self.notices: list[str] = []  # things the user should hear about besides the result
 
     # --- commands ------------------------------------------------------------
@@ -552,8 +554,11 @@ class Dot:
     def _kept(self, backup: BackupRecord | Orphan) -> bool:
         """True when a backup's stored copy is still there (or cannot be looked at:
         unreadable is not gone, and restoring it will say what is wrong)."""
+        return self._still_there(backup.stored)
+
+    def _still_there(self, path: str) -> bool:
         try:
-            return kind_at(self.fs, backup.stored) is not Kind.MISSING
+            return kind_at(self.fs, path) is not Kind.MISSING
         except OSError:
             return True
 
@@ -572,6 +577,10 @@ class Dot:
     ) -> RunResult:
         started = time.perf_counter()
         self.command = command
+        if action is Action.REMANAGE and packages:
+            quick = self._remanage_by_stamps(list(dict.fromkeys(packages)), started)
+            if quick is not None:
+                return quick
         ctx = self._without_lost_backups(self._context())
         if everything:
             packages = sorted(ctx.manifest.packages)
@@ -643,7 +652,9 @@ class Dot:
         workers = 1
         if not self.config.dry_run:  # a dry run neither hashes nor records anything
             new_manifest = self._next_manifest(ctx, action, work, resolved)
-            workers, written = self._execute(ctx, levels, new_manifest)
+            # Packages whose records this run built or verified against a fresh scan.
+            fresh = () if action is Action.UNMANAGE else (*work, *up_to_date)
+            workers, written = self._execute(ctx, levels, new_manifest, fresh=fresh)
         return RunResult(
             command=command,
             packages=tuple(packages),
@@ -676,7 +687,13 @@ class Dot:
         return view
 
     def _execute(
-        self, ctx: _Context, levels: Levels, new_manifest: Manifest, *, force: bool = False
+        self,
+        ctx: _Context,
+        levels: Levels,
+        new_manifest: Manifest,
+        *,
+        force: bool = False,
+        fresh: Sequence[str] = (),
     ) -> tuple[int, bool]:
         """Run the plan as one transaction: journal, execute, write the manifest.
 
@@ -717,6 +734,7 @@ class Dot:
                         ) from None
                     raise
                 self._fail_after_execution(tx, journal, exc)
+            previous = self._stamps_of(ctx) if changed_manifest else None
             try:
                 new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
                 if changed_manifest and not new_manifest.is_empty:
@@ -734,6 +752,8 @@ class Dot:
                 self._fail_after_execution(tx, journal, exc)
             tx.commit()
             self._forget(journal)
+        if changed_manifest and not new_manifest.is_empty:
+            self._save_stamps(ctx, new_manifest, previous, fresh)
         return tx.stats.workers, changed_manifest
 
     def _begin_journal(self, journal: Journal, ctx: _Context, levels: Levels, trash: str) -> None:
@@ -876,23 +896,26 @@ class Dot:
         manifest_path = self._manifest_path(layout)
         if manifest is None:
             manifest = self._manifest(layout)
+        scanned: list[str] = []
+        # Planning reads through the target view's and the package index's own
+        # caches; a stat cache below them (dot.fs.cached) showed no consistent gain, so the
+        # port is used directly (see docs/Performance-Guide.md).
+        reader = self.fs
+        index = self._index(layout, scanned.append)
+        # Unique even for two runs within one clock tick: recovery tells runs apart by it.
+        stamp = f"{self.now().strftime('%Y%m%dT%H%M%S.%fZ')}-{os.urandom(3).hex()}"
+        hasher = Hasher(reader, layout)
+        self._hashers.append(hasher)
+        return _Context(layout, manifest_path, manifest, index, stamp, reader, hasher, scanned)
+
+    def _index(self, layout: Layout, on_scan: Callable[[str], None] | None = None) -> PackageIndex:
         sources = RuleSources(
             self.config.global_ignore,
             self.config.ignore,
             self.config.override,
             stow_ignore=self.config.stow_ignore,
         )
-        scanned: list[str] = []
-        # Planning reads through the target view's and the package index's own
-        # caches; a stat cache below them (dot.fs.cached) showed no consistent gain, so the
-        # port is used directly (see docs/Performance-Guide.md).
-        reader = self.fs
-        index = PackageIndex(reader, layout.dir, sources, self.config.dotfiles, scanned.append)
-        # Unique even for two runs within one clock tick: recovery tells runs apart by it.
-        stamp = f"{self.now().strftime('%Y%m%dT%H%M%S.%fZ')}-{os.urandom(3).hex()}"
-        hasher = Hasher(reader, layout)
-        self._hashers.append(hasher)
-        return _Context(layout, manifest_path, manifest, index, stamp, reader, hasher, scanned)
+        return PackageIndex(self.fs, layout.dir, sources, self.config.dotfiles, on_scan)
 
     def cache_stats(self) -> tuple[CacheStats, ...]:
         """Hits and misses of the caches this command used (for `-vv`)."""
@@ -903,13 +926,16 @@ class Dot:
         hash_hits = sum(h.hits for h in self._hashers)
         hash_misses = sum(h.misses for h in self._hashers)
         rule_hits, rule_misses = compile_stats()
-        return (
+        stats: tuple[CacheStats, ...] = (
             CacheStats("target view", view_hits, view_misses),
             CacheStats("content hash", hash_hits, hash_misses),
             CacheStats(
                 "ignore patterns", rule_hits - self._rules0[0], rule_misses - self._rules0[1]
             ),
         )
+        if self._stamp_counts is not None:
+            stats += (CacheStats("directory stamps", *self._stamp_counts),)
+        return stats
 
     def _layout(self) -> Layout:
         target = self._real_dir(self.config.target, "target directory", DotError)
@@ -979,8 +1005,11 @@ class Dot:
         target = ctx.layout.target
         guarded = {manifest_io.DEFAULT_NAME, BACKUP_DIR_NAME, TRASH_DIR_NAME, JOURNAL_NAME}
         guarded.add(manifest_io.copy_path(manifest_io.DEFAULT_NAME))
+        guarded.add(stamps_io.path_for(manifest_io.DEFAULT_NAME))
         copy = manifest_io.copy_path(ctx.manifest_path)
-        for extra in (ctx.manifest_path, copy, self.config.backup_dir, self._journal_path(ctx)):
+        stamps = stamps_io.path_for(ctx.manifest_path)
+        extras = (ctx.manifest_path, copy, stamps, self.config.backup_dir, self._journal_path(ctx))
+        for extra in extras:
             if extra and extra.startswith(target + "/"):
                 guarded.add(extra[len(target) + 1 :])
         return frozenset(guarded)
@@ -1098,15 +1127,133 @@ class Dot:
                 return False  # a file no recorded link covers (skipped, or removed by hand)
         return all(kind_at(reader, ctx.layout.abs(d)) is Kind.DIR for d in record.dirs)
 
+    # --- remanage's quick path: directory stamps (dot.stamps) ------------------
+
+    def _remanage_by_stamps(self, packages: list[str], started: float) -> RunResult | None:
+        """The result when every package is unchanged by its stamps, else None (plan).
+
+        Reads no manifest and scans no file: package directory listings and target
+        directory stamps (links read back only where a directory changed).
+        """
+        if self.config.dry_run:
+            layout = self._layout()
+            if self.pending_recovery(layout) is not None:
+                return None
+            return self._stamped(layout, packages, started)
+        with self._changing():  # the lock, and recovery of an interrupted run
+            return self._stamped(self._layout(), packages, started)
+
+    def _stamped(self, layout: Layout, packages: list[str], started: float) -> RunResult | None:
+        manifest_path = self._manifest_path(layout)
+        stamps = stamps_io.load(self.fs, stamps_io.path_for(manifest_path))
+        if (
+            stamps is None
+            or (stamps.dir, stamps.target) != (layout.dir, layout.target)
+            or stamps_io.manifest_key(self.fs, manifest_path) != stamps.manifest
+            or not all(self._still_there(stored) for stored in stamps.kept)
+        ):
+            return None
+        index = self._index(layout)
+        no_fold = self.config.no_fold
+        hits = misses = 0
+        for name in packages:
+            entry = stamps.packages.get(name)
+            if (
+                entry is None
+                or not index.exists(name)
+                or entry.settings != stamps_io.settings_key(self._settings_in(index, name))
+                or any(path in no_fold for path in entry.folded)
+            ):
+                return None
+            root = layout.source_abs(name, "")
+            same, listed = stamps_io.sources_match(self.fs, root, entry.sources)
+            if same:
+                same, read = stamps_io.dirs_match(self.fs, layout, entry.dirs)
+            if not same:
+                return None
+            hits += len(entry.sources) + len(entry.dirs) - listed - read
+            misses += listed + read
+        self._stamp_counts = (hits, misses)
+        return RunResult(
+            command=self.command,
+            packages=tuple(packages),
+            plan=Plan(()),
+            levels=Levels(()),
+            dry_run=self.config.dry_run,
+            elapsed=time.perf_counter() - started,
+            up_to_date=tuple(packages),
+            caches=self.cache_stats(),
+        )
+
+    def _stamps_of(self, ctx: _Context) -> stamps_io.Stamps | None:
+        """The stamps of the manifest on disk now (before this run replaces it)."""
+        stamps = stamps_io.load(self.fs, stamps_io.path_for(ctx.manifest_path))
+        if stamps is None or stamps.manifest != stamps_io.manifest_key(self.fs, ctx.manifest_path):
+            return None
+        return stamps
+
+    def _save_stamps(
+        self,
+        ctx: _Context,
+        manifest: Manifest,
+        previous: stamps_io.Stamps | None,
+        fresh: Sequence[str],
+    ) -> None:
+        """Stamp the packages this run scanned; keep the stamps of untouched records.
+
+        Only a cache: any failure leaves no stamps file, and remanage plans instead.
+        """
+        path = stamps_io.path_for(ctx.manifest_path)
+        try:
+            st = self.fs.lstat(ctx.manifest_path)
+            before, device = st.st_mtime_ns, getattr(st, "st_dev", 0)
+            options = self.config.options
+            packages: dict[str, stamps_io.PackageStamps] = {}
+            for name, record in manifest.packages.items():
+                tree = ctx.index.tree(name) if name in fresh else None
+                if tree is not None:
+                    if not stamps_io.covered(record, tree, options.folding, options.no_fold):
+                        continue
+                    dirs = stamps_io.stamp_dirs(self.fs, ctx.layout, record, before, device)
+                    if dirs is not None:
+                        # Trust package directories changed 2 s (coarse clocks) before
+                        # the scan began, on this filesystem's clock.
+                        began = time.monotonic() - ctx.index.scanned_at.get(name, 0.0)
+                        scan_before = before - int(began * 1e9) - 2_000_000_000
+                        packages[name] = stamps_io.PackageStamps(
+                            stamps_io.settings_key(record.settings),
+                            tuple(p for p, link in record.links.items() if link.kind is Kind.DIR),
+                            stamps_io.source_stamps(tree, scan_before, device),
+                            dirs,
+                        )
+                elif previous is not None and name in previous.packages:
+                    old = ctx.manifest.packages.get(name)
+                    if old is record or old == record:
+                        packages[name] = previous.packages[name]
+            if not packages:
+                return
+            kept = [o.stored for o in manifest.orphans]
+            for record in manifest.packages.values():
+                kept += [b.stored for b in record.backups if b.origin == "target"]
+            key = (st.st_ino, st.st_size, st.st_mtime_ns)
+            stamps = stamps_io.Stamps(key, ctx.layout.dir, ctx.layout.target, tuple(kept), packages)
+            self.fs.write_atomic(path, stamps_io.dumps(stamps))
+        except OSError:
+            with contextlib.suppress(OSError):
+                self.fs.unlink(path)
+
     # --- the next manifest ---------------------------------------------------
 
     def _settings(self, ctx: _Context, package: str) -> Settings:
+        return self._settings_in(ctx.index, package)
+
+    def _settings_in(self, index: PackageIndex, package: str) -> Settings:
         return Settings(
             dotfiles=self.config.dotfiles,
             folding=self.config.folding,
             absolute=self.config.absolute,
             package_name_mapping=self.config.package_name_mapping,
-            ignore=ctx.index.rules(package).digest,
+            ignore=index.rules(package).digest,
         )
 
     def _next_manifest(

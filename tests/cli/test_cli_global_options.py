@@ -96,6 +96,7 @@ def test_the_value_closest_to_the_end_wins(env):
     assert sorted(p.name for p in env.home.iterdir()) == [
         ".dot-manifest.json",
         ".dot-manifest.json.copy",
+        ".dot-manifest.json.stamps",
         ".vim",
         ".vimrc",
     ]

@@ -40,7 +40,7 @@ def without_elapsed(doc):
     assert isinstance(doc["elapsed_ms"], int | float)
     assert doc["elapsed_ms"] >= 0
     caches = doc["caches"]
-    assert set(caches) <= {"target view", "content hash", "ignore patterns"}
+    assert set(caches) <= {"target view", "content hash", "ignore patterns", "directory stamps"}
     for counts in caches.values():
         assert set(counts) == {"hits", "misses"}
         assert all(isinstance(v, int) and v >= 0 for v in counts.values())

@@ -180,7 +180,10 @@ CONFLICT_KIND = Enum(
     frozenset({"existing", "foreign-link", "other-package", "type-clash", "protected"}),
 )
 COMMAND = Enum("command", frozenset({"manage", "unmanage", "remanage", "adopt"}))
-CACHE = Enum("cache", frozenset({"target view", "content hash", "ignore patterns"}))
+CACHE = Enum(
+    "cache",
+    frozenset({"target view", "content hash", "ignore patterns", "directory stamps"}),
+)
 SORT = Enum("sort", frozenset({"name", "links", "date"}))
 EXIT_CODE = Enum("exit code", frozenset({"1", "2", "3", "4", "5", "130"}))
 

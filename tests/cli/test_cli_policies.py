@@ -167,6 +167,7 @@ def test_overwrite_deletes_the_file_and_links(env):
     assert sorted(p.name for p in env.home.iterdir()) == [
         ".dot-manifest.json",
         ".dot-manifest.json.copy",
+        ".dot-manifest.json.stamps",
         ".vim",
         ".vimrc",
     ]
@@ -281,6 +282,7 @@ def test_no_conflict_means_the_policy_changes_nothing(env, policy):
     assert sorted(p.name for p in env.home.iterdir()) == [
         ".dot-manifest.json",
         ".dot-manifest.json.copy",
+        ".dot-manifest.json.stamps",
         ".vim",
         ".vimrc",
     ]

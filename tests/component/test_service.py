@@ -145,7 +145,10 @@ def test_remanage_applies_only_the_difference(repo: MemoryFileSystem) -> None:
 def test_remanage_notices_content_changes_but_touching_is_not_a_change(
     repo: MemoryFileSystem,
 ) -> None:
+    """The full check (no stamps to vouch): fingerprints first, then content."""
     service(repo).manage(["vim"])
+    stamps = f"{HOME}/.dot-manifest.json.stamps"
+    repo.unlink(stamps)
     data = repo.read_bytes(f"{DIR}/vim/dot-vimrc")
     repo.write(f"{DIR}/vim/dot-vimrc", data)  # new inode and mtime, same content
     counting = FaultyFileSystem(repo)
@@ -156,6 +159,22 @@ def test_remanage_notices_content_changes_but_touching_is_not_a_change(
     assert result.up_to_date == ()
     assert result.operations == ()  # links are fine; only the manifest learns
     assert result.manifest_written
+    assert repo.exists(stamps)  # the run that wrote the manifest stamped it again
+
+
+def test_remanage_by_stamps_trusts_listings_not_contents(repo: MemoryFileSystem) -> None:
+    """With stamps, a content edit (same names, same kinds) needs no planning: links
+    never depend on content. Nothing is written, and the manifest is not read."""
+    service(repo).manage(["vim"])
+    repo.write(f"{DIR}/vim/dot-vimrc", b"changed")
+    counting = FaultyFileSystem(repo)
+    dot = service(counting)
+    result = dot.remanage(["vim"])
+    assert result.up_to_date == ("vim",)
+    assert counting.writes == 0
+    assert dot._manifest_cache is None  # answered without parsing the manifest
+    stats = {c.name: c for c in result.caches}
+    assert stats["directory stamps"].hits + stats["directory stamps"].misses > 0
 
 
 @pytest.mark.parametrize("policy", list(Policy))

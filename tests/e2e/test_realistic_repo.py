@@ -208,8 +208,10 @@ def test_a_realistic_repository_from_manage_to_unmanage(world):
     )
     after = snapshot(world.home, mtimes=True)
     changed = {p for p in set(installed) | set(after) if installed.get(p) != after.get(p)}
-    # The two links, the home directory that holds them, and dot's manifest.
-    assert changed == {".vimrc", ".zshenv", ".", ".dot-manifest.json", ".dot-manifest.json.copy"}
+    # The two links, the home directory that holds them, and dot's manifest (with its
+    # copy and stamps).
+    state = {".dot-manifest.json", ".dot-manifest.json.copy", ".dot-manifest.json.stamps"}
+    assert changed == {".vimrc", ".zshenv", ".", *state}
     assert os.readlink(world.home / ".zshenv") == "../dotfiles/zsh/dot-zshenv"
     expect(
         world.ok("remanage", *PACKAGES),

@@ -163,11 +163,11 @@ def check_rollback(run: Run, picks: tuple[float, ...] | None = None) -> int:
             # Only best-effort steps on dot's own state may shrug off a failure
             # (pruning emptied backup directories, emptying the trash, the journal's
             # commit record once the manifest already carries the run, the manifest's
-            # copy); the outcome must then be the undisturbed run's, apart from dot's
-            # state files.
+            # copy, remanage's directory stamps); the outcome must then be the
+            # undisturbed run's, apart from dot's state files.
             verb, path = faulty.failed
             where = f"failure {index}/{total} ({name} on {verb} {path})"
-            copy = verb in ("write_atomic", "unlink") and path.endswith(".copy")
+            copy = verb in ("write_atomic", "unlink") and path.endswith((".copy", ".stamps"))
             assert (verb in ("rmdir", "unlink", "append") or copy) and is_state(path), (
                 f"{where}: run did not fail"
             )

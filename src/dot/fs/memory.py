@@ -98,6 +98,11 @@ class MemoryFileSystem:
         self._clock += 1000
         return self._clock
 
+    def advance(self, seconds: float) -> None:
+        """Let time pass: later changes get modification times that much later."""
+        with self._lock:
+            self._clock += int(seconds * 1_000_000_000)
+
     def _new(self, mode: int, **kwargs: object) -> _Node:
         self._ino += 1
         return _Node(mode, self._ino, self._tick(), **kwargs)  # type: ignore[arg-type]
@@ -334,6 +339,7 @@ class MemoryFileSystem:
                 except FileNotFoundError:
                     directory, name = self._parent(prefix)
                     directory.children[name] = self._new(stat_module.S_IFDIR | 0o755)
+                    directory.mtime_ns = self._tick()  # as a real mkdir does
                     continue
                 if not node.is_dir:
                     raise _err(errno.ENOTDIR, path)
@@ -349,6 +355,7 @@ class MemoryFileSystem:
         with self._lock:
             directory, name = self._parent(path)
             directory.children[name] = self._new(stat_module.S_IFIFO | 0o644)
+            directory.mtime_ns = self._tick()
 
     def clone(self) -> MemoryFileSystem:
         """An independent copy of the whole filesystem (cheaper than rebuilding it)."""

@@ -8,6 +8,7 @@ folded as far as its contents go: no ignored entry and no translated name below 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
@@ -27,7 +28,7 @@ _NO_CHILDREN: dict[str, Entry] = {}
 class Entry:
     """One node of a scanned package (package-side name); children sorted by name."""
 
-    __slots__ = ("children", "clean", "fingerprint", "ignored", "kind", "mode", "name")
+    __slots__ = ("children", "clean", "fingerprint", "ignored", "kind", "mode", "name", "stamp")
 
     def __init__(
         self,
@@ -41,6 +42,8 @@ class Entry:
         self.fingerprint = fingerprint
         self.ignored = ignored
         self.mode: int | None = None  # a directory's permission bits
+        # A scanned subdirectory's (inode, mtime_ns, device) when it was listed.
+        self.stamp: tuple[int, int, int] | None = None
         # Files share one empty mapping; directories get their own (sorted by name).
         self.children: dict[str, Entry] = {} if kind is Kind.DIR else _NO_CHILDREN
         self.clean = True
@@ -136,7 +139,9 @@ def _scan_dir(
             continue
         if kind is Kind.DIR:
             child = Entry(name, kind)
-            child.mode = item.stat(follow_symlinks=False).st_mode & 0o7777
+            st = item.stat(follow_symlinks=False)
+            child.mode = st.st_mode & 0o7777
+            child.stamp = (st.st_ino, st.st_mtime_ns, getattr(st, "st_dev", 0))
             _scan_dir(fs, item.path, child_rel, child, rules, dotfiles)
             clean = clean and child.clean
         else:
@@ -222,6 +227,7 @@ class PackageIndex:
         self._trees: dict[str, Entry | None] = {}
         self._rules: dict[str, IgnoreRules] = {}
         self._on_scan = on_scan
+        self.scanned_at: dict[str, float] = {}  # time.monotonic() when each scan began
 
     def exists(self, name: str) -> bool:
         """True when `name` is a directory in the package directory."""
@@ -265,5 +271,7 @@ class PackageIndex:
                 if self._on_scan is not None:
                     self._on_scan(name)
                 root = f"{self._dir}/{name}"
-                self._trees[name] = scan(self._fs, root, self.rules(name), self._dotfiles)
+                rules = self.rules(name)
+                self.scanned_at[name] = time.monotonic()
+                self._trees[name] = scan(self._fs, root, rules, self._dotfiles)
         return self._trees[name]
