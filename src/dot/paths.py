@@ -5,6 +5,7 @@ All functions here are string operations; none touches the filesystem.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 from dot.values import field, value
@@ -61,6 +62,12 @@ def validate_package_name(name: str) -> str | None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         return f"package name {name!r} contains a control character"
     return None
+
+
+@functools.cache
+def _lead(prefix: str, depth: int) -> str:
+    """The start of the text of a link `depth` levels down: "../" per level, the prefix."""
+    return f"{'../' * depth}{prefix}/"
 
 
 @value
@@ -126,8 +133,7 @@ class Layout:
         prefix = self.prefix
         if prefix != "." and not text.startswith("/"):
             # Fast path for the text dot and Stow write: "../" per level, the prefix.
-            depth = path.count("/")
-            lead = f"{'../' * depth}{prefix}/" if depth else f"{prefix}/"
+            lead = _lead(prefix, path.count("/"))
             if text.startswith(lead):
                 rest = text[len(lead) :]
                 if rest and "//" not in rest and "/." not in f"/{rest}" and rest[-1] != "/":

@@ -768,10 +768,18 @@ class Dot:
     def _check_writable(self, ctx: _Context, levels: Levels, trash: str) -> None:
         """Exit 4 naming the directory before anything changes, where it can be known."""
         layout = ctx.layout
-        made = {layout.abs(op.path) for op in levels.flat() if isinstance(op, Mkdir)}
+        operations = levels.flat()
+        made = {layout.abs(op.path) for op in operations if type(op) is Mkdir}
         places = {posixpath.dirname(ctx.manifest_path)}
-        for op in levels.flat():
-            places.add(posixpath.dirname(layout.abs(op.path)))
+        parents: set[str] = set()  # target-relative ("" is the target itself)
+        for op in operations:
+            path = op.path
+            if path[:1] == "/":
+                places.add(posixpath.dirname(path))
+            else:
+                parents.add(path.rpartition("/")[0])
+            if type(op) in (Link, Unlink, Mkdir, Rmdir):  # nothing else to check
+                continue
             if isinstance(op, Backup):
                 places.add(posixpath.dirname(op.dest))
             elif isinstance(op, Delete):
@@ -781,6 +789,7 @@ class Dot:
             elif isinstance(op, Adopt):
                 places.add(posixpath.dirname(op.stash))
                 places.add(posixpath.dirname(layout.source_abs(op.package, op.source)))
+        places.update(layout.abs(p) for p in parents)
         checked: set[str] = set()
         for place in sorted(places):
             while place not in made and place != "/" and kind_at(self.fs, place) is Kind.MISSING:

@@ -205,8 +205,18 @@ class _Planner:
         self.kept: set[tuple[str, str]] = set()  # (path, package): empty package directories
         self.conflicts: list[Conflict] = []
         self.notes: list[str] = []
+        self._owners: dict[tuple[str, str], Owner | None] = {}
 
     # --- mapping -------------------------------------------------------------
+
+    def owner(self, path: str, text: str) -> Owner | None:
+        """`layout.owner`, remembered: unmanage asks about each link twice."""
+        key = (path, text)
+        try:
+            return self._owners[key]
+        except KeyError:
+            found = self._owners[key] = self.layout.owner(path, text)
+            return found
 
     def root_of(self, package: str) -> str:
         """The target path of a package's root ("" unless package-name mapping)."""
@@ -285,7 +295,7 @@ class _Planner:
         )
 
     def _over_link(self, package: str, entry: Entry, source: str, path: str, current: Node) -> None:
-        owner = self.layout.owner(path, current.text)
+        owner = self.owner(path, current.text)
         if owner is None:
             self._conflict(package, entry, source, path, ConflictKind.FOREIGN_LINK, current.text)
             return
@@ -377,7 +387,7 @@ class _Planner:
             meta = self.view.meta.get(path)
             detail = meta.package if meta is not None else self.view.creator.get(path, detail)
         elif kind is ConflictKind.OTHER_PACKAGE and detail in self.managed:
-            owner = self.layout.owner(path, current.text)
+            owner = self.owner(path, current.text)
             in_run = owner is not None and self.target_of(owner.package, owner.source) == path
         elif current.kind is Kind.DIR and self._others_below(path, package):
             # Other packages have links (or this run has plans) inside this
@@ -436,14 +446,14 @@ class _Planner:
         for path in strays:
             if path not in candidates:
                 current = self.view.get(path)
-                owner = self.layout.owner(path, current.text) if current.text else None
+                owner = self.owner(path, current.text) if current.text else None
                 if owner is not None and self._source_kind(owner) is Kind.MISSING:
                     candidates[path] = None
         for path in candidates:
             current = self.view.get(path)
             if current.kind is not Kind.LINK:
                 continue
-            owner = self.layout.owner(path, current.text)
+            owner = self.owner(path, current.text)
             if owner is not None and owner.package == package:
                 self.view.remove(path)
                 affected.add(parent(path))
@@ -596,7 +606,7 @@ class _Planner:
             node = self.view.get(join(path, name))
             if node.kind is not Kind.LINK:
                 return None
-            owner = self.layout.owner(join(path, name), node.text)
+            owner = self.owner(join(path, name), node.text)
             if owner is None or not owner.package or not owner.source:
                 return None
             key = (owner.package, parent(owner.source))
@@ -661,7 +671,7 @@ class _Planner:
             if path in view.cleared:
                 ops.append(Clear(view.cleared[path]))
             elif before.kind is Kind.LINK:
-                owner = self.layout.owner(path, before.text)
+                owner = self.owner(path, before.text)
                 ops.append(Unlink(path, before.text, owner.package if owner else None))
             elif before.kind is Kind.DIR:
                 ops.append(Rmdir(path))

@@ -61,34 +61,40 @@ def order(operations: Sequence[Operation]) -> Levels:
         if role & _MKDIR:
             mkdirs[op.path] = index
 
-    deps: list[list[int]] = [[] for _ in operations]
+    none: tuple[int, ...] = ()
+    deps: list[Sequence[int]] = [none] * len(operations)
     for index, op in enumerate(operations):
         role = roles[index]
-        mine = deps[index]
         if role & _FILL:
             path = op.path
             freed = frees.get(path)
-            if freed:
-                mine.extend(freed)
             made = mkdirs.get(path.rpartition("/")[0])
-            if made is not None:
-                mine.append(made)
-        if role & _RMDIR:
-            mine.extend(i for i in frees_below.get(op.path, ()) if i != index)
+            if freed:
+                deps[index] = [*freed, made] if made is not None else freed
+            elif made is not None:
+                deps[index] = (made,)
+        elif role & _RMDIR:
+            below = frees_below.get(op.path)
+            if below:
+                deps[index] = [i for i in below if i != index]
         if role & _INTO_PACKAGE:  # a move into the package: after the directory it goes into
             made = mkdirs.get(parent(op.dest))  # type: ignore[union-attr]
             if made is not None:
-                mine.append(made)
+                deps[index] = [*deps[index], made]
 
     level = [-1] * len(operations)
-    for start in range(len(operations)):
-        if level[start] >= 0:
-            continue
-        if not deps[start]:
-            level[start] = 0
+    # Most operations depend on nothing, or on operations already placed: a pass in
+    # path order places what fills (a directory comes before what goes into it), one
+    # in reverse places what frees (a directory's contents before the directory).
+    for indices in (range(len(deps)), range(len(deps) - 1, -1, -1)):
+        for start in indices:
+            if level[start] < 0:
+                _place(start, deps[start], level)
+    for start, needs in enumerate(deps):
+        if level[start] >= 0 or _place(start, needs, level):
             continue
         # Iterative depth-first search: a level is one more than its deepest dependency.
-        stack = [(start, iter(deps[start]))]
+        stack = [(start, iter(needs))]
         on_stack = {start}
         while stack:
             node, remaining = stack[-1]
@@ -108,3 +114,16 @@ def order(operations: Sequence[Operation]) -> Levels:
     for index, op in enumerate(operations):
         groups[level[index]].append(op)
     return Levels(tuple(tuple(group) for group in groups))
+
+
+def _place(index: int, needs: Sequence[int], level: list[int]) -> bool:
+    """Give `index` its level if all it needs is placed; False when something is not."""
+    deepest = -1
+    for dep in needs:
+        placed = level[dep]
+        if placed < 0:
+            return False
+        if placed > deepest:
+            deepest = placed
+    level[index] = deepest + 1
+    return True
