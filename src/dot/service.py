@@ -639,9 +639,13 @@ class Dot:
         self, ctx: _Context, command: str, packages: list[str], action: Action, started: float
     ) -> RunResult:
         up_to_date: list[str] = []
+        vouched: list[str] = []  # up to date by their directory stamps alone
         work = packages
         if action is Action.REMANAGE:
-            up_to_date = [p for p in packages if self._unchanged(ctx, p)]
+            stamps = self._valid_stamps(ctx.layout, ctx.manifest_path)
+            if stamps is not None:
+                vouched = [p for p in packages if self._vouched(ctx.layout, stamps, ctx.index, p)]
+            up_to_date = [p for p in packages if p in vouched or self._unchanged(ctx, p)]
             work = [p for p in packages if p not in up_to_date]
         draft = self._plan(ctx, [(action, name) for name in work], self.config.policy)
         if action is not Action.MANAGE:
@@ -653,7 +657,9 @@ class Dot:
         if not self.config.dry_run:  # a dry run neither hashes nor records anything
             new_manifest = self._next_manifest(ctx, action, work, resolved)
             # Packages whose records this run built or verified against a fresh scan.
+            # (Packages vouched for by their stamps keep those: they were not scanned.)
             fresh = () if action is Action.UNMANAGE else (*work, *up_to_date)
+            fresh = tuple(p for p in fresh if p not in vouched)
             workers, written = self._execute(ctx, levels, new_manifest, fresh=fresh)
         return RunResult(
             command=command,
@@ -1153,36 +1159,13 @@ class Dot:
             return self._stamped(self._layout(), packages, started)
 
     def _stamped(self, layout: Layout, packages: list[str], started: float) -> RunResult | None:
-        manifest_path = self._manifest_path(layout)
-        stamps = stamps_io.load(self.fs, stamps_io.path_for(manifest_path))
-        if (
-            stamps is None
-            or (stamps.dir, stamps.target) != (layout.dir, layout.target)
-            or stamps_io.manifest_key(self.fs, manifest_path) != stamps.manifest
-            or not all(self._still_there(stored) for stored in stamps.kept)
-        ):
+        stamps = self._valid_stamps(layout, self._manifest_path(layout))
+        if stamps is None or not all(self._still_there(stored) for stored in stamps.kept):
             return None
         index = self._index(layout)
-        no_fold = self.config.no_fold
-        hits = misses = 0
-        for name in packages:
-            entry = stamps.packages.get(name)
-            if (
-                entry is None
-                or not index.exists(name)
-                or entry.settings != stamps_io.settings_key(self._settings_in(index, name))
-                or any(path in no_fold for path in entry.folded)
-            ):
-                return None
-            root = layout.source_abs(name, "")
-            same, listed = stamps_io.sources_match(self.fs, root, entry.sources)
-            if same:
-                same, read = stamps_io.dirs_match(self.fs, layout, entry.dirs)
-            if not same:
-                return None
-            hits += len(entry.sources) + len(entry.dirs) - listed - read
-            misses += listed + read
-        self._stamp_counts = (hits, misses)
+        if not all(self._vouched(layout, stamps, index, name) for name in packages):
+            self._stamp_counts = None  # the full path counts again
+            return None
         return RunResult(
             command=self.command,
             packages=tuple(packages),
@@ -1193,6 +1176,39 @@ class Dot:
             up_to_date=tuple(packages),
             caches=self.cache_stats(),
         )
+
+    def _valid_stamps(self, layout: Layout, manifest_path: str) -> stamps_io.Stamps | None:
+        """The stamps of the manifest file there now, for this layout; else None."""
+        stamps = stamps_io.load(self.fs, stamps_io.path_for(manifest_path))
+        if (
+            stamps is None
+            or (stamps.dir, stamps.target) != (layout.dir, layout.target)
+            or stamps_io.manifest_key(self.fs, manifest_path) != stamps.manifest
+        ):
+            return None
+        return stamps
+
+    def _vouched(
+        self, layout: Layout, stamps: stamps_io.Stamps, index: PackageIndex, name: str
+    ) -> bool:
+        """True when the stamps show package `name` unchanged (counted for `-vv`)."""
+        entry = stamps.packages.get(name)
+        if (
+            entry is None
+            or not index.exists(name)
+            or entry.settings != stamps_io.settings_key(self._settings_in(index, name))
+            or any(path in self.config.no_fold for path in entry.folded)
+        ):
+            return False
+        same, listed = stamps_io.sources_match(self.fs, layout.source_abs(name, ""), entry.sources)
+        read = 0
+        if same:
+            same, read = stamps_io.dirs_match(self.fs, layout, entry.dirs)
+        if same:  # the counts are of the packages vouched for
+            hits, misses = self._stamp_counts or (0, 0)
+            checked = len(entry.sources) + len(entry.dirs)
+            self._stamp_counts = (hits + checked - listed - read, misses + listed + read)
+        return same
 
     def _stamps_of(self, ctx: _Context) -> stamps_io.Stamps | None:
         """The stamps of the manifest on disk now (before this run replaces it)."""
