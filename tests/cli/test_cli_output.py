@@ -164,3 +164,22 @@ def test_no_color_without_a_terminal_even_without_no_color(env, monkeypatch):
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
     assert result.stdout.startswith(LINK_VIM)
+
+
+def test_remanage_says_the_manifest_was_updated_even_when_others_are_up_to_date(env):
+    package = env.vim()
+    env.package("zsh", {"dot-zshrc": "z\n"})
+    assert env.dot("manage", "vim", "zsh").exit_code == 0
+    (package / "dot-vim" / "colors" / "y.vim").write_text("new\n")  # inside the folded .vim
+
+    result = env.dot("remanage", "vim", "zsh")
+
+    assert result.exit_code == 0, result.stderr
+    env.expect(
+        result.stdout,
+        "remanage vim zsh: no changes to the target; the manifest was updated ({elapsed})\n",
+    )
+    env.expect(
+        env.dot("remanage", "vim", "zsh").stdout,
+        "remanage vim zsh: up to date, no changes ({elapsed})\n",
+    )

@@ -164,12 +164,13 @@ def summary_line(result: RunResult) -> str:
             return f"dry run: {head}: nothing to do{skipped}"
         return f"dry run: {head}: would run {total} {noun} ({counts}){skipped}; nothing was changed"
     if not total:
-        if result.command == "remanage" and result.up_to_date:
-            return f"{head}: up to date, no changes ({took})"
         if result.manifest_written:
             # Nothing on disk changed, but the manifest learnt something (links GNU
-            # Stow made, a file's new content): say so rather than "nothing to do".
+            # Stow made, a file's new content): say so rather than "nothing to do",
+            # even when some of the packages were up to date.
             return f"{head}: no changes to the target; the manifest was updated{skipped} ({took})"
+        if result.command == "remanage" and result.up_to_date:
+            return f"{head}: up to date, no changes ({took})"
         return f"{head}: nothing to do, no changes{skipped} ({took})"
     return f"{head}: {total} {noun} ({counts}){skipped} in {took}"
 
