@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from dot.errors import DotError, ManifestError, PermissionDenied
 from dot.fs.port import FileSystem
 from dot.model import (
+    KIND_VALUE,
     Adopt,
     Backup,
     Claim,
@@ -276,7 +277,7 @@ def _dump_record(rec: PackageRecord) -> dict[str, Any]:
             "ignore": rec.settings.ignore,
         },
         "links": {
-            path: {"text": link.text, "source": link.source, "kind": link.kind.value}
+            path: {"text": link.text, "source": link.source, "kind": KIND_VALUE[link.kind]}
             for path, link in rec.links.items()
         },
         "dirs": sorted(rec.dirs),

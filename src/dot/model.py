@@ -23,6 +23,11 @@ class Kind(StrEnum):
     OTHER = "other"  # fifo, socket, device
 
 
+# `kind.value` goes through the enum machinery on every access; hot loops (journal,
+# manifest, shape digests) look it up here instead.
+KIND_VALUE: dict[Kind, str] = {kind: kind.value for kind in Kind}
+
+
 class Policy(StrEnum):
     """What to do with an obstacle where a link must go (DESIGN.md section 4)."""
 

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from dot.fs.port import FileSystem, kind_of_entry
 from dot.manifest import STAMPS_SUFFIX, PackageRecord, Settings
-from dot.model import Kind
+from dot.model import KIND_VALUE, Kind
 from dot.paths import Layout, parent
 from dot.pipeline.scanner import Entry
 from dot.sha import sha256
@@ -115,7 +115,7 @@ def _digest(ordered: Iterable[tuple[str, Kind]]) -> str:
     return sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-_CODE = {kind: kind.value for kind in Kind}
+_CODE = KIND_VALUE
 
 
 def _first(item: tuple[str, Kind]) -> str:

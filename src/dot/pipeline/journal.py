@@ -24,6 +24,7 @@ from dot import manifest as manifest_io
 from dot.errors import DotError
 from dot.fs.port import FileSystem, kind_at
 from dot.model import (
+    KIND_VALUE,
     Adopt,
     Backup,
     CopyBack,
@@ -87,7 +88,7 @@ _FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
 _KIND_VALUES = frozenset(k.value for k in Kind)
 
 _ENCODERS: dict[type, Any] = {
-    Link: lambda op: ["link", op.path, op.text, op.package, op.source, op.kind.value],
+    Link: lambda op: ["link", op.path, op.text, op.package, op.source, KIND_VALUE[op.kind]],
     Unlink: lambda op: ["unlink", op.path, op.text, op.package],
     Mkdir: lambda op: ["mkdir", op.path, op.package, op.mode],
     Rmdir: lambda op: ["rmdir", op.path],

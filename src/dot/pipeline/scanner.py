@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dot.errors import ConfigError, PackageNotFound, PermissionDenied
 from dot.fs.port import EntryLike, FileSystem, kind_of_mode
 from dot.ignore import DEFAULT_PATTERNS, DOT_IGNORE_FILE, STOW_IGNORE_FILE, IgnoreRules, RuleBuilder
-from dot.model import Kind
+from dot.model import KIND_VALUE, Kind
 from dot.paths import DOT_PREFIX, validate_package_name
 from dot.sha import sha256
 from dot.values import value
@@ -79,12 +79,13 @@ class Entry:
         it (with the file fingerprints) to skip planning.
         """
         digest = sha256()
+        value = KIND_VALUE
         stack: list[tuple[str, Entry]] = [("", self)]
         while stack:
             prefix, node = stack.pop()
             for name, child in node.children.items():
                 rel = f"{prefix}/{name}" if prefix else name
-                digest.update(f"{rel}\0{child.kind.value}\0{int(child.ignored)}\n".encode())
+                digest.update(f"{rel}\0{value[child.kind]}\0{int(child.ignored)}\n".encode())
                 if child.kind is Kind.DIR and not child.ignored:
                     stack.append((rel, child))
         return digest.hexdigest()[:32]
