@@ -12,7 +12,7 @@ packages that come later see the target as it will be (whatever the order).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
 from posixpath import dirname
 from typing import Protocol
@@ -35,7 +35,7 @@ from dot.model import (
     Unlink,
 )
 from dot.paths import Layout, Owner, is_within, join, parent, target_path, translate_name
-from dot.pipeline.scanner import Entry
+from dot.pipeline.scanner import Entry, kind_in_tree
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
 from dot.values import replace, value
 
@@ -327,20 +327,11 @@ class _Planner:
         """What a link into the package directory points at (OTHER when unknown)."""
         if not owner.package:
             return Kind.DIR
-        tree = self.sources.tree(owner.package)
-        if tree is None:
-            return Kind.MISSING
-        node = tree
-        for part in owner.source.split("/") if owner.source else ():
-            if node.kind is not Kind.DIR:
-                return Kind.MISSING
-            if node.ignored:
-                return Kind.OTHER  # below an ignored directory: not scanned
-            child = node.children.get(part)
-            if child is None:
-                return Kind.MISSING
-            node = child
-        return node.kind
+        # Sources that can answer without scanning the whole package (PackageIndex).
+        quick: Callable[[str, str], Kind] | None = getattr(self.sources, "source_kind", None)
+        if quick is not None:
+            return quick(owner.package, owner.source)
+        return kind_in_tree(self.sources.tree(owner.package), owner.source)
 
     def _unfold(self, path: str, owner: Owner, package: str) -> None:
         """Replace another package's folded link by a directory of its entries."""

@@ -11,7 +11,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from dot.errors import ConfigError, PackageNotFound, PermissionDenied
+from dot.errors import ConfigError, DotError, PackageNotFound, PermissionDenied
 from dot.fs.port import EntryLike, FileSystem, kind_of_mode
 from dot.ignore import DEFAULT_PATTERNS, DOT_IGNORE_FILE, STOW_IGNORE_FILE, IgnoreRules, RuleBuilder
 from dot.model import KIND_VALUE, Kind
@@ -158,6 +158,27 @@ def _name(entry: EntryLike) -> str:
     return entry.name
 
 
+def kind_in_tree(tree: Entry | None, source: str) -> Kind:
+    """What `source` is in a scanned package (MISSING when absent, OTHER when below
+    an ignored directory, which the scanner does not enter)."""
+    if tree is None:
+        return Kind.MISSING
+    node = tree
+    for part in source.split("/") if source else ():
+        if node.kind is not Kind.DIR:
+            return Kind.MISSING
+        if node.ignored:
+            return Kind.OTHER
+        child = node.children.get(part)
+        if child is None:
+            return Kind.MISSING
+        node = child
+    return node.kind
+
+
+_UNSCANNED = Entry("", Kind.OTHER)
+
+
 @value
 class RuleSources:
     """Where ignore rules come from, besides each package's own files."""
@@ -262,6 +283,47 @@ class PackageIndex:
                     f"cannot read {root} (package {name}): permission denied"
                 ) from None
         return self._rules[name]
+
+    def source_kind(self, name: str, source: str) -> Kind:
+        """What `source` is in package `name`, exactly as `kind_in_tree` of its scan.
+
+        A package not scanned yet is not scanned for this: one `lstat` per path
+        component answers (whether a stray link into another package dangles should
+        not cost a walk of that whole package).
+        """
+        tree = self._trees.get(name, _UNSCANNED)
+        if tree is _UNSCANNED:
+            probed = self._probe(name, source)
+            if probed is not None:
+                return probed
+            tree = self.tree(name)
+        return kind_in_tree(tree, source)
+
+    def _probe(self, name: str, source: str) -> Kind | None:
+        """`source_kind` by lstat; None when only a scan can say (unreadable, say)."""
+        if not self.exists(name):
+            return Kind.MISSING
+        root = f"{self._dir}/{name}"
+        parts = source.split("/") if source else []
+        if any(part in ("", ".", "..") for part in parts):
+            return None  # no scanned entry has such a name: the tree answers
+        rel = ""
+        kind = Kind.DIR
+        try:
+            ignored = self.rules(name).ignored
+            for index, part in enumerate(parts):
+                if rel and ignored(rel, True):
+                    return Kind.OTHER  # the scanner does not enter an ignored directory
+                rel = f"{rel}/{part}" if rel else part
+                try:
+                    kind = kind_of_mode(self._fs.lstat(f"{root}/{rel}").st_mode)
+                except (FileNotFoundError, NotADirectoryError):
+                    return Kind.MISSING
+                if kind is not Kind.DIR and index < len(parts) - 1:
+                    return Kind.MISSING
+        except (OSError, DotError):
+            return None
+        return kind
 
     def tree(self, name: str) -> Entry | None:
         """The scanned tree of package `name`, None when there is no such package."""
