@@ -42,6 +42,14 @@ def add_package(fs: MemoryFileSystem, name: str, files: Mapping[str, str], root:
             fs.write(f"{root}/{name}/{rel}", content or "")
 
 
+def three_packages(fs: MemoryFileSystem) -> MemoryFileSystem:
+    """vim (a folded directory and a file), nvim (under .config), zsh (a README)."""
+    add_package(fs, "vim", {"dot-vimrc": "set nu", "dot-vim/colors/x.vim": "hi"})
+    add_package(fs, "nvim", {"dot-config/nvim/init.lua": "--", "dot-config/nvim/lua/o.lua": ""})
+    add_package(fs, "zsh", {"dot-zshrc": "export A=1", "README.md": "docs"})
+    return fs
+
+
 def service(fs: FileSystem, **overrides: Any) -> Dot:
     """A Dot service on `fs` with the standard layout and a fixed clock."""
     settings: dict[str, Any] = {"dir": DIR, "target": HOME}

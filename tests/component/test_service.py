@@ -23,15 +23,12 @@ from dot.errors import (
 from dot.fs.faulty import FaultyFileSystem
 from dot.fs.memory import MemoryFileSystem
 from dot.model import Policy
-from helpers import DIR, HOME, add_package, links, service, snapshot
+from helpers import DIR, HOME, links, service, snapshot, three_packages
 
 
 @pytest.fixture
 def repo(mem: MemoryFileSystem) -> MemoryFileSystem:
-    add_package(mem, "vim", {"dot-vimrc": "set nu", "dot-vim/colors/x.vim": "hi"})
-    add_package(mem, "nvim", {"dot-config/nvim/init.lua": "--", "dot-config/nvim/lua/o.lua": ""})
-    add_package(mem, "zsh", {"dot-zshrc": "export A=1", "README.md": "docs"})
-    return mem
+    return three_packages(mem)
 
 
 def test_manage_creates_the_stow_layout_and_records_it(repo: MemoryFileSystem) -> None:

@@ -22,7 +22,7 @@ from dot.paths import Layout
 from dot.pipeline.journal import JOURNAL_NAME
 from dot.results import RunResult
 from dot.values import replace
-from helpers import DIR, HOME, add_package, service, snapshot
+from helpers import DIR, HOME, memory_world, service, snapshot, three_packages
 
 MANIFEST = f"{HOME}/.dot-manifest.json"
 STAMPS = f"{MANIFEST}.stamps"
@@ -31,10 +31,7 @@ NAMES = ["vim", "nvim", "zsh"]
 
 @pytest.fixture
 def repo(mem: MemoryFileSystem) -> MemoryFileSystem:
-    add_package(mem, "vim", {"dot-vimrc": "set nu", "dot-vim/colors/x.vim": "hi"})
-    add_package(mem, "nvim", {"dot-config/nvim/init.lua": "--", "dot-config/nvim/lua/o.lua": ""})
-    add_package(mem, "zsh", {"dot-zshrc": "export A=1", "README.md": "docs"})
-    return mem
+    return three_packages(mem)
 
 
 def by_stamps(result: RunResult) -> bool:
@@ -59,12 +56,7 @@ def outcome(fs: MemoryFileSystem, **config: Any) -> tuple[Any, ...]:
 
 def twin(build: Callable[[MemoryFileSystem], None], **config: Any) -> MemoryFileSystem:
     """The fixture world, managed with `config`, then changed by `build`."""
-    fs = MemoryFileSystem()
-    fs.makedirs(DIR)
-    fs.makedirs(HOME)
-    add_package(fs, "vim", {"dot-vimrc": "set nu", "dot-vim/colors/x.vim": "hi"})
-    add_package(fs, "nvim", {"dot-config/nvim/init.lua": "--", "dot-config/nvim/lua/o.lua": ""})
-    add_package(fs, "zsh", {"dot-zshrc": "export A=1", "README.md": "docs"})
+    fs = three_packages(memory_world())
     fs.advance(60)  # the packages were written a minute before they were managed
     service(fs, **config).manage(NAMES)
     build(fs)

@@ -11,12 +11,14 @@ Tree values: a `str` is a regular file (its content), a `dict` a directory,
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from dot import manifest as manifest_io
@@ -27,6 +29,25 @@ from dot.service import Config, Dot
 from helpers import DIR, FIXED_NOW, HOME, memory_world
 
 Tree = dict[str, Any]
+
+# DOT_PROPERTY_SCALE=10 runs ten times as many examples.
+SCALE = float(os.environ.get("DOT_PROPERTY_SCALE", "1"))
+
+
+def property_settings(examples: int) -> settings:
+    """The suites' Hypothesis settings: `examples` (times SCALE), no deadline.
+
+    database=None: the suite-wide guard in conftest.py refuses writes outside the
+    temp dirs, and Hypothesis' example database lives in .hypothesis/.
+    """
+    return settings(
+        max_examples=int(examples * SCALE),
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
 
 PACKAGE_NAMES = ("vim", "zsh", "git", "tmux")
 MANIFEST = f"{HOME}/{manifest_io.DEFAULT_NAME}"

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from prop_worlds import (
     DIR,
     HOME,
     MANIFEST,
+    SCALE,
     Mutation,
     World,
     check_manifest_links,
@@ -38,6 +39,7 @@ from prop_worlds import (
     foreign_kept,
     is_state,
     mutations,
+    property_settings,
     unreached,
     within_top,
     without_state,
@@ -50,17 +52,7 @@ from dot.fs.memory import MemoryFileSystem
 from dot.model import Conflict, ConflictKind, Policy
 from dot.paths import is_within, translate
 
-SCALE = float(os.environ.get("DOT_PROPERTY_SCALE", "1"))
-
-# database=None: the suite-wide guard in conftest.py refuses writes outside the
-# temp dirs, and Hypothesis' example database lives in .hypothesis/.
-SETTINGS = settings(
-    max_examples=int(60 * SCALE),
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings(60)
 
 # --- bugs these properties found (all fixed) ------------------------------------------
 # Each bug's minimal example stays pinned with @example as a regression; the texts

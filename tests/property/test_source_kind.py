@@ -8,18 +8,14 @@ do not exist at all.
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from prop_worlds import entries, materialise, package_tree
+from prop_worlds import entries, materialise, package_tree, property_settings
 
 from dot.fs.memory import MemoryFileSystem
 from dot.model import Kind
 from dot.pipeline.scanner import PackageIndex, RuleSources, kind_in_tree
 from helpers import DIR, memory_world
-
-SCALE = float(os.environ.get("DOT_PROPERTY_SCALE", "1"))
 
 
 @st.composite
@@ -45,12 +41,7 @@ def questions(draw: st.DrawFn) -> tuple[MemoryFileSystem, list[str]]:
     return fs, asked
 
 
-@settings(
-    max_examples=int(150 * SCALE),
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@property_settings(150)
 @given(case=questions())
 def test_a_probe_agrees_with_the_scan(case: tuple[MemoryFileSystem, list[str]]) -> None:
     fs, asked = case

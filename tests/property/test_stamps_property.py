@@ -12,28 +12,29 @@ Set DOT_PROPERTY_SCALE=10 for ten times as many examples.
 
 from __future__ import annotations
 
-import os
 import stat
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
-from prop_worlds import MANIFEST, Mutation, World, diff, mutations, remove_tree, worlds
+from prop_worlds import (
+    MANIFEST,
+    Mutation,
+    World,
+    diff,
+    mutations,
+    property_settings,
+    remove_tree,
+    worlds,
+)
 
 from dot.errors import DotError
 from dot.fs.faulty import FaultyFileSystem
 from dot.fs.memory import MemoryFileSystem
 from helpers import HOME
 
-SCALE = float(os.environ.get("DOT_PROPERTY_SCALE", "1"))
-SETTINGS = settings(
-    max_examples=int(80 * SCALE),
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings(80)
 STAMPS = f"{MANIFEST}.stamps"
 TARGET_CHANGES = ("unlink", "retarget", "own-file", "remove-dir", "foreign-file", "none")
 
