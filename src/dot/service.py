@@ -35,7 +35,7 @@ from dot.errors import (
     UsageError,
 )
 from dot.fingerprints import Hasher
-from dot.fs.port import FileSystem, kind_at
+from dot.fs.port import FileSystem, is_temporary_of, kind_at
 from dot.ignore import IgnoreRules
 from dot.manifest import BackupRecord, Manifest, Orphan, PackageRecord, Settings
 from dot.model import (
@@ -740,7 +740,10 @@ class Dot:
                         ) from None
                     raise
                 self._fail_after_execution(tx, journal, exc)
-            previous = self._stamps_of(ctx) if changed_manifest else None
+            # The stamps of the manifest this run replaces: untouched packages keep theirs.
+            previous = (
+                self._valid_stamps(ctx.layout, ctx.manifest_path) if changed_manifest else None
+            )
             try:
                 new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
                 if changed_manifest and not new_manifest.is_empty:
@@ -757,9 +760,11 @@ class Dot:
             except (DotError, OSError) as exc:
                 self._fail_after_execution(tx, journal, exc)
             tx.commit()
+            # Before the journal goes: a run killed while writing the stamps is then
+            # finished by the next one, which also removes the half-written file.
+            if changed_manifest and not new_manifest.is_empty:
+                self._save_stamps(ctx, new_manifest, previous, fresh)
             self._forget(journal)
-        if changed_manifest and not new_manifest.is_empty:
-            self._save_stamps(ctx, new_manifest, previous, fresh)
         return tx.stats.workers, changed_manifest
 
     def _begin_journal(self, journal: Journal, ctx: _Context, levels: Levels, trash: str) -> None:
@@ -1039,6 +1044,7 @@ class Dot:
         layout = self._layout()
         with interrupts_as_keyboard(), self.fs.lock(layout.target, self.config.wait):
             self._recover(layout)
+            self._discard_temporaries(layout)
             try:
                 yield
             except KeyboardInterrupt:  # before execution began: nothing to undo
@@ -1097,8 +1103,28 @@ class Dot:
                 self.fs, path, header, layout, committed, self._manifest_path(layout)
             )
         self.notices.append(recovery.describe())
+        self._discard_temporaries(layout)
         if recovery.problems:
             raise DotError(f"{recovery.describe()}; the journal is kept at {path}")
+
+    def _discard_temporaries(self, layout: Layout) -> None:
+        """Remove the temporary files of dot's state files that a killed run left
+        (a write of the manifest, its copy or its stamps cut short)."""
+        path = self._manifest_path(layout)
+        directory, base = posixpath.split(path)
+        copy, stamps = manifest_io.copy_path(path), stamps_io.path_for(path)
+        names = (base, posixpath.basename(copy), posixpath.basename(stamps))
+        try:
+            leftovers = [
+                entry.path
+                for entry in self.fs.scandir(directory)
+                if entry.name.startswith(".") and any(is_temporary_of(entry.name, n) for n in names)
+            ]
+        except OSError:
+            return
+        for leftover in leftovers:
+            with contextlib.suppress(OSError):
+                self.fs.unlink(leftover)
 
     # --- remanage's fast path ------------------------------------------------
 
@@ -1193,29 +1219,17 @@ class Dot:
     ) -> bool:
         """True when the stamps show package `name` unchanged (counted for `-vv`)."""
         entry = stamps.packages.get(name)
-        if (
-            entry is None
-            or not index.exists(name)
-            or entry.settings != stamps_io.settings_key(self._settings_in(index, name))
-            or any(path in self.config.no_fold for path in entry.folded)
-        ):
+        if entry is None or not index.exists(name):
             return False
-        same, listed = stamps_io.sources_match(self.fs, layout.source_abs(name, ""), entry.sources)
-        read = 0
-        if same:
-            same, read = stamps_io.dirs_match(self.fs, layout, entry.dirs)
-        if same:  # the counts are of the packages vouched for
-            hits, misses = self._stamp_counts or (0, 0)
-            checked = len(entry.sources) + len(entry.dirs)
-            self._stamp_counts = (hits + checked - listed - read, misses + listed + read)
-        return same
-
-    def _stamps_of(self, ctx: _Context) -> stamps_io.Stamps | None:
-        """The stamps of the manifest on disk now (before this run replaces it)."""
-        stamps = stamps_io.load(self.fs, stamps_io.path_for(ctx.manifest_path))
-        if stamps is None or stamps.manifest != stamps_io.manifest_key(self.fs, ctx.manifest_path):
-            return None
-        return stamps
+        settings = self._settings_in(index, name)
+        counts = stamps_io.check_package(
+            self.fs, layout, name, entry, settings, self.config.no_fold
+        )
+        if counts is None:
+            return False
+        hits, misses = self._stamp_counts or (0, 0)  # of the packages vouched for
+        self._stamp_counts = (hits + counts[0], misses + counts[1])
+        return True
 
     def _save_stamps(
         self,
@@ -1237,20 +1251,15 @@ class Dot:
             for name, record in manifest.packages.items():
                 tree = ctx.index.tree(name) if name in fresh else None
                 if tree is not None:
-                    if not stamps_io.covered(record, tree, options.folding, options.no_fold):
-                        continue
-                    dirs = stamps_io.stamp_dirs(self.fs, ctx.layout, record, before, device)
-                    if dirs is not None:
-                        # Trust package directories changed 2 s (coarse clocks) before
-                        # the scan began, on this filesystem's clock.
-                        began = time.monotonic() - ctx.index.scanned_at.get(name, 0.0)
-                        scan_before = before - int(began * 1e9) - 2_000_000_000
-                        packages[name] = stamps_io.PackageStamps(
-                            stamps_io.settings_key(record.settings),
-                            tuple(p for p, link in record.links.items() if link.kind is Kind.DIR),
-                            stamps_io.source_stamps(tree, scan_before, device),
-                            dirs,
-                        )
+                    # Trust package directories changed 2 s (coarse clocks) before
+                    # the scan began, on this filesystem's clock.
+                    began = time.monotonic() - ctx.index.scanned_at.get(name, 0.0)
+                    scan_before = before - int(began * 1e9) - 2_000_000_000
+                    entry = stamps_io.stamp_package(
+                        self.fs, ctx.layout, record, tree, options, before, device, scan_before
+                    )
+                    if entry is not None:
+                        packages[name] = entry
                 elif previous is not None and name in previous.packages:
                     old = ctx.manifest.packages.get(name)
                     if old is record or old == record:

@@ -37,6 +37,7 @@ from dot.fs.port import FileSystem, kind_of_entry
 from dot.manifest import STAMPS_SUFFIX, PackageRecord, Settings
 from dot.model import KIND_VALUE, Kind
 from dot.paths import Layout, parent
+from dot.pipeline.planner import Options
 from dot.pipeline.scanner import Entry
 from dot.sha import sha256
 
@@ -261,6 +262,61 @@ def dirs_match(fs: FileSystem, layout: Layout, dirs: Mapping[str, DirStamp]) -> 
         except (OSError, ValueError):  # ValueError: an odd number of fields
             return False, read
     return True, read
+
+
+# --- one package -------------------------------------------------------------------
+
+
+def stamp_package(
+    fs: FileSystem,
+    layout: Layout,
+    record: PackageRecord,
+    tree: Entry,
+    options: Options,
+    before: int,
+    device: int,
+    scan_before: int,
+) -> PackageStamps | None:
+    """Stamps of a package whose record this run built or verified from `tree`;
+    None when the record is not what planning the tree again would keep, or a
+    link is not as recorded. `before`: the manifest's time, written after the
+    run's last change; `scan_before`: a time safely before the package was scanned.
+    """
+    if not covered(record, tree, options.folding, options.no_fold):
+        return None
+    dirs = stamp_dirs(fs, layout, record, before, device)
+    if dirs is None:
+        return None
+    return PackageStamps(
+        settings_key(record.settings),
+        tuple(path for path, link in record.links.items() if link.kind is Kind.DIR),
+        source_stamps(tree, scan_before, device),
+        dirs,
+    )
+
+
+def check_package(
+    fs: FileSystem,
+    layout: Layout,
+    name: str,
+    entry: PackageStamps,
+    settings: Settings,
+    no_fold: frozenset[str],
+) -> tuple[int, int] | None:
+    """(directories trusted, directories read) when package `name` is unchanged by
+    its stamps under today's `settings` and `no_fold`; None when it needs the full
+    check."""
+    if entry.settings != settings_key(settings):
+        return None
+    if any(path in no_fold for path in entry.folded):
+        return None
+    same, listed = sources_match(fs, layout.source_abs(name, ""), entry.sources)
+    if not same:
+        return None
+    same, read = dirs_match(fs, layout, entry.dirs)
+    if not same:
+        return None
+    return len(entry.sources) + len(entry.dirs) - listed - read, listed + read
 
 
 # --- the file --------------------------------------------------------------------

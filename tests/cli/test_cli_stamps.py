@@ -92,3 +92,25 @@ def test_old_package_directories_are_trusted_by_their_stamps(env):
     hits, misses = (int(word) for word in line.split()[3:6:2])
     assert misses == 1
     assert hits >= 6  # three package directories, three target directories
+
+
+def test_half_written_state_files_of_a_killed_run_are_removed(env):
+    """A run killed in the middle of writing the manifest, its copy or its stamps
+    leaves a temporary file; the next run that takes the lock removes it (and
+    nothing that only looks alike)."""
+    env.vim()
+    assert env.dot("manage", "vim").exit_code == 0
+    leftovers = [
+        "..dot-manifest.json.4242.tmp",
+        "..dot-manifest.json.copy.4242.tmp",
+        "..dot-manifest.json.stamps.17.tmp",
+    ]
+    alike = ["..dot-manifest.json.x1.tmp", ".notes.4242.tmp", "..dot-manifest.json.4242.tmp.bak"]
+    for name in leftovers + alike:
+        (env.home / name).write_text("half")
+
+    assert env.dot("remanage", "vim").exit_code == 0
+
+    names = {p.name for p in env.home.iterdir()}
+    assert not names & set(leftovers)
+    assert names >= set(alike)

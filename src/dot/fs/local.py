@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 
 from dot.errors import LockedError
-from dot.fs.port import EntryLike, StatLike
+from dot.fs.port import EntryLike, StatLike, temporary_name
 
 
 class LocalFileSystem:
@@ -92,7 +92,7 @@ class LocalFileSystem:
 
     def write_atomic(self, path: str, data: bytes) -> None:
         directory = os.path.dirname(path)
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        tmp = os.path.join(directory, temporary_name(os.path.basename(path), os.getpid()))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             with os.fdopen(fd, "wb") as handle:

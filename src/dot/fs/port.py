@@ -60,10 +60,26 @@ class FileSystem(Protocol):
     def rename(self, src: str, dst: str) -> None: ...
     def copy_file(self, src: str, dst: str) -> None: ...
     def chmod(self, path: str, mode: int) -> None: ...
-    def write_atomic(self, path: str, data: bytes) -> None: ...
+    def write_atomic(self, path: str, data: bytes) -> None:
+        """Replace `path` with `data` in one step. An adapter that writes a temporary
+        file first names it `temporary_name(name, pid)` next to `path`, so that what a
+        process killed mid-write leaves behind can be found (`is_temporary_of`)."""
+        ...
+
     def append(self, path: str, data: bytes, sync: bool) -> None: ...
     def writable(self, path: str) -> bool: ...
     def lock(self, path: str, wait: bool) -> AbstractContextManager[None]: ...
+
+
+def temporary_name(name: str, pid: int) -> str:
+    """The name of `write_atomic`'s temporary file for the file `name`."""
+    return f".{name}.{pid}.tmp"
+
+
+def is_temporary_of(entry: str, name: str) -> bool:
+    """True when `entry` is a temporary file `write_atomic` of `name` left behind."""
+    prefix = f".{name}."
+    return entry.startswith(prefix) and entry.endswith(".tmp") and entry[len(prefix) : -4].isdigit()
 
 
 def kind_of_mode(mode: int) -> Kind:
