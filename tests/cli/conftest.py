@@ -122,6 +122,13 @@ class Env:
         """Snapshots of the package directory and of the target, dot's files included."""
         return tree_state(self.dir, mtimes=mtimes), tree_state(self.home, mtimes=mtimes)
 
+    # dot's files in the target after a run that wrote the manifest, in name order.
+    STATE = (".dot-manifest.json", ".dot-manifest.json.copy", ".dot-manifest.json.stamps")
+
+    def home_names(self) -> list[str]:
+        """The names in the target's top directory, sorted."""
+        return sorted(p.name for p in self.home.iterdir())
+
     expect = staticmethod(expect)
     tree_state = staticmethod(tree_state)
     links = staticmethod(links)

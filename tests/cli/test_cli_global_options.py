@@ -93,13 +93,7 @@ def test_the_value_closest_to_the_end_wins(env):
     result = env.run("-t", str(decoy), "manage", "vim", "-t", str(env.home))
 
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in env.home.iterdir()) == [
-        ".dot-manifest.json",
-        ".dot-manifest.json.copy",
-        ".dot-manifest.json.stamps",
-        ".vim",
-        ".vimrc",
-    ]
+    assert env.home_names() == [*env.STATE, ".vim", ".vimrc"]
     assert list(decoy.iterdir()) == []
 
 

@@ -164,13 +164,7 @@ def test_overwrite_deletes_the_file_and_links(env):
         "link    .vimrc -> ../dotfiles/vim/dot-vimrc\n"
         "manage vim: 3 operations (link 2, delete 1) in {elapsed}\n",
     )
-    assert sorted(p.name for p in env.home.iterdir()) == [
-        ".dot-manifest.json",
-        ".dot-manifest.json.copy",
-        ".dot-manifest.json.stamps",
-        ".vim",
-        ".vimrc",
-    ]
+    assert env.home_names() == [*env.STATE, ".vim", ".vimrc"]
     assert os.readlink(env.home / ".vimrc") == "../dotfiles/vim/dot-vimrc"
 
     assert env.dot("unmanage", "vim").exit_code == 0
@@ -279,13 +273,7 @@ def test_no_conflict_means_the_policy_changes_nothing(env, policy):
         "link    .vimrc -> ../dotfiles/vim/dot-vimrc\n"
         "manage vim: 2 operations (link 2) in {elapsed}\n",
     )
-    assert sorted(p.name for p in env.home.iterdir()) == [
-        ".dot-manifest.json",
-        ".dot-manifest.json.copy",
-        ".dot-manifest.json.stamps",
-        ".vim",
-        ".vimrc",
-    ]
+    assert env.home_names() == [*env.STATE, ".vim", ".vimrc"]
 
 
 # --- backups deleted by hand ---------------------------------------------------------
