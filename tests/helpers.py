@@ -10,7 +10,7 @@ from typing import Any
 from dot.fs.memory import MemoryFileSystem
 from dot.fs.port import FileSystem
 from dot.model import Kind
-from dot.pipeline.scanner import Entry
+from dot.pipeline.scanner import Entry, kind_in_tree
 from dot.pipeline.target import Node, StaticTarget
 from dot.service import Config, Dot
 
@@ -136,6 +136,9 @@ class Trees:
     def tree(self, name: str) -> Entry | None:
         self.asked.append(name)
         return self.trees.get(name)
+
+    def source_kind(self, name: str, source: str) -> Kind:
+        return kind_in_tree(self.tree(name), source)
 
 
 def target(nodes: Mapping[str, str | Node]) -> StaticTarget:

@@ -14,7 +14,7 @@ from dot.ignore import IgnoreRules
 from dot.model import Kind
 from dot.paths import DOT_PREFIX, is_within, parent, validate_package_name
 from dot.pipeline.planner import Sources
-from dot.pipeline.scanner import Entry
+from dot.pipeline.scanner import Entry, kind_in_tree
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
 from dot.values import value
 
@@ -125,6 +125,11 @@ class WithAdopted:
 
     def tree(self, name: str) -> Entry | None:
         return self._tree if name == self._package else self._inner.tree(name)
+
+    def source_kind(self, name: str, source: str) -> Kind:
+        if name == self._package:
+            return kind_in_tree(self._tree, source)
+        return self._inner.source_kind(name, source)
 
 
 class Without:

@@ -1044,7 +1044,6 @@ class Dot:
         layout = self._layout()
         with interrupts_as_keyboard(), self.fs.lock(layout.target, self.config.wait):
             self._recover(layout)
-            self._discard_temporaries(layout)
             try:
                 yield
             except KeyboardInterrupt:  # before execution began: nothing to undo
@@ -1090,6 +1089,9 @@ class Dot:
             )
 
     def _recover(self, layout: Layout) -> None:
+        """Under the lock: finish or undo an interrupted run, and remove what a run
+        killed mid-write left of dot's state files."""
+        self._discard_temporaries(layout)
         path = self._journal_at(layout)
         header = journals.read(self.fs, path)
         if header is None:
@@ -1103,7 +1105,6 @@ class Dot:
                 self.fs, path, header, layout, committed, self._manifest_path(layout)
             )
         self.notices.append(recovery.describe())
-        self._discard_temporaries(layout)
         if recovery.problems:
             raise DotError(f"{recovery.describe()}; the journal is kept at {path}")
 

@@ -111,12 +111,9 @@ def listing_digest(items: Iterable[tuple[str, Kind]]) -> str:
 
 
 def _digest(ordered: Iterable[tuple[str, Kind]]) -> str:
-    code = _CODE
+    code = KIND_VALUE
     text = "".join([f"{name}{_SEP}{code[kind]}\n" for name, kind in ordered])
     return sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-_CODE = KIND_VALUE
 
 
 def _first(item: tuple[str, Kind]) -> str:

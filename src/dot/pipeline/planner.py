@@ -12,7 +12,7 @@ packages that come later see the target as it will be (whatever the order).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from posixpath import dirname
 from typing import Protocol
@@ -35,7 +35,7 @@ from dot.model import (
     Unlink,
 )
 from dot.paths import Layout, Owner, is_within, join, parent, target_path, translate_name
-from dot.pipeline.scanner import Entry, kind_in_tree
+from dot.pipeline.scanner import Entry
 from dot.pipeline.target import DIRECTORY, MISSING, Node, TargetReader
 from dot.values import replace, value
 
@@ -63,6 +63,10 @@ class Sources(Protocol):
     """Package trees by name (None when the package does not exist)."""
 
     def tree(self, name: str) -> Entry | None: ...
+
+    def source_kind(self, name: str, source: str) -> Kind:
+        """`kind_in_tree(tree(name), source)`, possibly without scanning the package."""
+        ...
 
 
 @value
@@ -327,11 +331,7 @@ class _Planner:
         """What a link into the package directory points at (OTHER when unknown)."""
         if not owner.package:
             return Kind.DIR
-        # Sources that can answer without scanning the whole package (PackageIndex).
-        quick: Callable[[str, str], Kind] | None = getattr(self.sources, "source_kind", None)
-        if quick is not None:
-            return quick(owner.package, owner.source)
-        return kind_in_tree(self.sources.tree(owner.package), owner.source)
+        return self.sources.source_kind(owner.package, owner.source)
 
     def _unfold(self, path: str, owner: Owner, package: str) -> None:
         """Replace another package's folded link by a directory of its entries."""
