@@ -24,7 +24,7 @@ def _scan_all(fs: FileSystem, directory: str, names: list[str]) -> Any:
 def _check(worlds: Worlds, kind: str, trees: list[Entry]) -> None:
     fixture = worlds.spec(kind)
     expected = sum(len(fixture.linkable(name)) for name in fixture.names)
-    assert sum(len(tree.fingerprints()) for tree in trees) == expected
+    assert sum(len(tree.files()) for tree in trees) == expected
 
 
 @pytest.mark.benchmark(group="scanner")

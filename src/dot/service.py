@@ -332,7 +332,7 @@ class Dot:
             st = self.fs.lstat(full)
             kind = Kind.LINK if item.kind is Kind.LINK else Kind.FILE
             return Entry(source, kind, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
-        entry = scan(self.fs, full, rules, self.config.dotfiles, prefix=source)
+        entry = scan(self.fs, full, rules, self.config.dotfiles, prefix=source, fingerprints=True)
         ignored = adoption.ignored_inside(entry, source)
         if ignored:
             listed = ", ".join(ignored[:5]) + (", ..." if len(ignored) > 5 else "")
@@ -647,6 +647,36 @@ class Dot:
                 vouched = [p for p in packages if self._vouched(ctx.layout, stamps, ctx.index, p)]
             up_to_date = [p for p in packages if p in vouched or self._unchanged(ctx, p)]
             work = [p for p in packages if p not in up_to_date]
+        if action is not Action.UNMANAGE and not self.config.dry_run:
+            self._prefetch(ctx, work)
+        try:
+            return self._run_planned(
+                ctx, command, packages, action, started, work, up_to_date, vouched
+            )
+        finally:
+            ctx.hasher.close()  # a background worker nobody collected (a conflict, say)
+
+    def _prefetch(self, ctx: _Context, packages: Sequence[str]) -> None:
+        """Scan the packages now (planning would, first thing) and let the hasher take
+        their fingerprints and hashes in the background while the plan is made."""
+        work = []
+        for name in packages:
+            tree = ctx.index.tree(name)
+            if tree is not None:
+                work.append((name, tree, ctx.manifest.packages.get(name)))
+        ctx.hasher.prefetch(work)
+
+    def _run_planned(
+        self,
+        ctx: _Context,
+        command: str,
+        packages: list[str],
+        action: Action,
+        started: float,
+        work: list[str],
+        up_to_date: list[str],
+        vouched: list[str],
+    ) -> RunResult:
         draft = self._plan(ctx, [(action, name) for name in work], self.config.policy)
         if action is not Action.MANAGE:
             self._check_installed(ctx, work, draft)
@@ -1161,7 +1191,7 @@ class Dot:
                     return False
             except OSError:
                 return False
-        for rel in tree.fingerprints():
+        for rel in tree.files():
             path = target_path(package, rel, options.dotfiles, options.package_name_mapping)
             while path and path not in links:
                 path = path.rpartition("/")[0]

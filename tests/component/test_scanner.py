@@ -23,9 +23,13 @@ def test_fingerprints_and_cleanliness(mem: MemoryFileSystem) -> None:
     add_package(mem, "p", {"a/b/c": "123", "dot-x/y": "", "plain/dot-inner": ""})
     mem.symlink("a/b/c", f"{DIR}/p/link")
     root = scan(mem, f"{DIR}/p", build_rules(mem, f"{DIR}/p", RuleSources()), dotfiles=True)
-    prints = root.fingerprints()
-    assert set(prints) == {"a/b/c", "dot-x/y", "plain/dot-inner", "link"}
-    assert prints["a/b/c"][0] == 3
+    files = root.files()
+    assert set(files) == {"a/b/c", "dot-x/y", "plain/dot-inner", "link"}
+    assert files["a/b/c"].fingerprint is None  # files are not stat'ed by a plain scan
+    with_prints = scan(
+        mem, f"{DIR}/p", build_rules(mem, f"{DIR}/p", RuleSources()), True, fingerprints=True
+    )
+    assert with_prints.files()["a/b/c"].fingerprint[0] == 3  # type: ignore[index]
     assert root.children["link"].kind is Kind.LINK
     assert root.children["a"].clean
     assert root.children["dot-x"].clean  # its own name may be translated

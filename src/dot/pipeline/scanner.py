@@ -90,30 +90,57 @@ class Entry:
                     stack.append((rel, child))
         return digest.hexdigest()[:32]
 
-    def fingerprints(self) -> dict[str, Fingerprint]:
-        """Fingerprints of every included non-directory, by package-relative path."""
-        return {
-            rel: entry.fingerprint
-            for rel, entry in self.walk()
-            if entry.kind is not Kind.DIR and entry.fingerprint is not None
-        }
+    def files(self) -> dict[str, Entry]:
+        """Every included non-directory, by package-relative path (pre-order)."""
+        out: dict[str, Entry] = {}
+        stack: list[tuple[str, Entry]] = [("", self)]
+        while stack:
+            prefix, node = stack.pop()
+            below: list[tuple[str, Entry]] = []
+            for child in node.children.values():
+                if child.ignored:
+                    continue
+                rel = prefix + child.name
+                if child.kind is Kind.DIR:
+                    below.append((rel + "/", child))
+                else:
+                    out[rel] = child
+            stack.extend(reversed(below))
+        return out
 
 
-def scan(fs: FileSystem, root: str, rules: IgnoreRules, dotfiles: bool, prefix: str = "") -> Entry:
+def scan(
+    fs: FileSystem,
+    root: str,
+    rules: IgnoreRules,
+    dotfiles: bool,
+    prefix: str = "",
+    *,
+    fingerprints: bool = False,
+) -> Entry:
     """Scan the directory `root` into a tree of Entry.
 
     `prefix` is where `root` sits inside its package, so that rules anchored at the
     package root apply (used when `adopt` scans a directory before moving it in).
+    Files are not stat'ed (their kind comes from the directory listing): the
+    fingerprints are taken where a manifest record needs them (`dot.fingerprints`),
+    unless `fingerprints` asks for them now (adopt: the files move afterwards).
     """
     top = Entry(prefix.rpartition("/")[2], Kind.DIR)
     with contextlib.suppress(OSError):  # the walk below reports an unreadable directory
         top.mode = fs.lstat(root).st_mode & 0o7777
-    _scan_dir(fs, root, prefix, top, rules, dotfiles)
+    _scan_dir(fs, root, prefix, top, rules, dotfiles, fingerprints)
     return top
 
 
 def _scan_dir(
-    fs: FileSystem, path: str, rel: str, node: Entry, rules: IgnoreRules, dotfiles: bool
+    fs: FileSystem,
+    path: str,
+    rel: str,
+    node: Entry,
+    rules: IgnoreRules,
+    dotfiles: bool,
+    fingerprints: bool,
 ) -> None:
     try:
         listing = sorted(fs.scandir(path), key=_name)
@@ -143,11 +170,13 @@ def _scan_dir(
             st = item.stat(follow_symlinks=False)
             child.mode = st.st_mode & 0o7777
             child.stamp = (st.st_ino, st.st_mtime_ns, getattr(st, "st_dev", 0))
-            _scan_dir(fs, item.path, child_rel, child, rules, dotfiles)
+            _scan_dir(fs, item.path, child_rel, child, rules, dotfiles, fingerprints)
             clean = clean and child.clean
-        else:
+        elif fingerprints:
             st = item.stat(follow_symlinks=False)
             child = Entry(name, kind, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
+        else:
+            child = Entry(name, kind)
         if dotfiles and name.startswith(DOT_PREFIX) and len(name) > len(DOT_PREFIX):
             clean = False
         children[name] = child
