@@ -59,7 +59,7 @@ dist: $(STAMP)
 	rm -rf build/pyz/bin
 	# zipimport reads legacy .pyc files next to the sources (other Pythons use the .py)
 	$(BIN)/python -m compileall -q -b build/pyz
-	$(BIN)/python -m zipapp build/pyz --main dot.cli.app:main \
+	$(BIN)/python -m zipapp build/pyz --main dot.cli.app:console \
 		--python "/usr/bin/env python3" --compress --output dist/dot.pyz
 	@ls -l dist
 

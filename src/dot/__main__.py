@@ -1,5 +1,5 @@
 """`python -m dot`."""
 
-from dot.cli.app import main
+from dot.cli.app import console
 
-main()
+console()

@@ -316,3 +316,39 @@ def test_permission_denied_of_the_installed_script(repo):
         "nothing was changed\n"
     )
     assert home_after == home_before
+
+
+def test_output_survives_the_quick_exit(repo):
+    """The script ends without the interpreter's teardown: what it printed, on a
+    pipe (block-buffered), still arrives whole, and so do exit codes."""
+    done = repo.run("--format", "json", "manage", *PACKAGES)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["command"] == "manage"
+    listed = repo.run("--format", "json", "list")
+    assert [p["name"] for p in json.loads(listed.stdout)["packages"]] == sorted(PACKAGES)
+    missing = repo.run("unmanage", "nosuch")
+    assert missing.returncode == 5
+    assert missing.stderr.startswith("dot: error: ")
+
+
+def test_a_closed_pipe_is_exit_1_without_noise(repo):
+    """`dot list | head -0`: stdout closed before dot writes; no 'Exception ignored'."""
+    repo.run("manage", *PACKAGES)
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run(
+            [str(DOT), "--format", "json", "list"],
+            cwd=repo.dir,
+            env=repo.env,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert result.returncode == 1
+    assert "Exception ignored" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -113,5 +113,12 @@ def cli(ctx: click.Context, /, **params: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """The console-script entry point."""
+    """Run the CLI and exit (through SystemExit: callers in the same process, such as
+    tests, get the exit code)."""
     sys.exit(boundary.run(cli, argv))
+
+
+def console() -> NoReturn:
+    """The console-script entry point (and `python -m dot`): like `main`, but the
+    process ends at once, without the interpreter's teardown."""
+    boundary.leave(boundary.run(cli, None))

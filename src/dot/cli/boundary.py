@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -113,6 +114,25 @@ def run(group: click.Group, argv: Sequence[str] | None = None) -> int:
             _print_traceback()
         return ExitCode.ERROR
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with `code` now: flush the output, run the exit handlers, and
+    skip the interpreter's teardown.
+
+    Teardown frees every object one by one; after a large run that is some 20 ms
+    nobody waits for gladly, and dot needs none of it: every file is written and
+    closed before its command returns, and the lock goes with the process.
+    """
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`dot list | head`), a closed stream
+            code = code or ExitCode.ERROR
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def _print_traceback() -> None:
