@@ -641,8 +641,10 @@ class Dot:
         up_to_date: list[str] = []
         vouched: list[str] = []  # up to date by their directory stamps alone
         work = packages
-        if action is Action.REMANAGE:
+        stamps = None
+        if action is not Action.MANAGE:
             stamps = self._valid_stamps(ctx.layout, ctx.manifest_path)
+        if action is Action.REMANAGE:
             if stamps is not None:
                 vouched = [p for p in packages if self._vouched(ctx.layout, stamps, ctx.index, p)]
             up_to_date = [p for p in packages if p in vouched or self._unchanged(ctx, p)]
@@ -651,7 +653,7 @@ class Dot:
             self._prefetch(ctx, work)
         try:
             return self._run_planned(
-                ctx, command, packages, action, started, work, up_to_date, vouched
+                ctx, command, packages, action, started, work, up_to_date, vouched, stamps
             )
         finally:
             ctx.hasher.close()  # a background worker nobody collected (a conflict, say)
@@ -676,8 +678,9 @@ class Dot:
         work: list[str],
         up_to_date: list[str],
         vouched: list[str],
+        stamps: stamps_io.Stamps | None,
     ) -> RunResult:
-        draft = self._plan(ctx, [(action, name) for name in work], self.config.policy)
+        draft = self._plan(ctx, [(action, name) for name in work], self.config.policy, stamps)
         if action is not Action.MANAGE:
             self._check_installed(ctx, work, draft)
         resolved = resolve(draft, self.config.policy, self._backup_dir(ctx))
@@ -704,14 +707,32 @@ class Dot:
             caches=self.cache_stats(),
         )
 
-    def _plan(self, ctx: _Context, actions: Sequence[tuple[Action, str]], policy: Policy) -> Draft:
+    def _plan(
+        self,
+        ctx: _Context,
+        actions: Sequence[tuple[Action, str]],
+        policy: Policy,
+        stamps: stamps_io.Stamps | None = None,
+    ) -> Draft:
+        view = self._view(ctx)
+        if stamps is not None:
+            # The links of the packages planned, where their directory stamps vouch
+            # for them: known without a readlink each (the executor still reads every
+            # link it removes, just before removing it).
+            for _, name in actions:
+                entry = stamps.packages.get(name)
+                if entry is not None:
+                    known, calls = stamps_io.known_links(self.fs, ctx.layout, entry.dirs)
+                    view.checked(calls)
+                    for directory, links in known:
+                        view.seed(directory, links)
         return plan(
             actions,
             layout=ctx.layout,
             options=self.config.options,
             manifest=ctx.manifest,
             sources=ctx.index,
-            target=self._view(ctx),
+            target=view,
             protected=self._protected(ctx),
             backup_root=ctx.layout.abs(BACKUP_DIR_NAME),
             skip=policy is Policy.SKIP,

@@ -261,6 +261,29 @@ def dirs_match(fs: FileSystem, layout: Layout, dirs: Mapping[str, DirStamp]) -> 
     return True, read
 
 
+def known_links(
+    fs: FileSystem, layout: Layout, dirs: Mapping[str, DirStamp]
+) -> tuple[list[tuple[str, list[tuple[str, str]]]], int]:
+    """([(directory, its links as (name, text))], lstat calls made): every directory
+    whose trusted stamp still matches, so its links are as recorded without reading
+    them (one `lstat` per directory)."""
+    found: list[tuple[str, list[tuple[str, str]]]] = []
+    calls = 0
+    for directory, stamp in dirs.items():
+        if not stamp.trusted or not stamp.links:
+            continue
+        calls += 1
+        try:
+            st = fs.lstat(layout.abs(directory))
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_ino == stamp.ino and st.st_mtime_ns == stamp.mtime_ns:
+            fields = stamp.links.split(_SEP)
+            if len(fields) % 2 == 0:
+                found.append((directory, list(zip(fields[::2], fields[1::2], strict=True))))
+    return found, calls
+
+
 # --- one package -------------------------------------------------------------------
 
 

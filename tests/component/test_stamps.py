@@ -22,7 +22,7 @@ from dot.paths import Layout
 from dot.pipeline.journal import JOURNAL_NAME
 from dot.results import RunResult
 from dot.values import replace
-from helpers import DIR, HOME, memory_world, service, snapshot, three_packages
+from helpers import DIR, HOME, links, memory_world, service, snapshot, three_packages
 
 MANIFEST = f"{HOME}/.dot-manifest.json"
 STAMPS = f"{MANIFEST}.stamps"
@@ -441,3 +441,69 @@ def test_with_one_package_changed_the_others_are_vouched_for(repo: MemoryFileSys
     assert after.packages["vim"] == before.packages["vim"]  # carried over as they were
     assert after.packages["zsh"] != before.packages["zsh"]  # stamped again, scanned
     assert by_stamps(service(repo, folding=False).remanage(NAMES))
+
+
+# --- links known from the stamps while planning ------------------------------------------
+
+
+class _ReadlinkCount(FaultyFileSystem):
+    """Counts readlink calls by path."""
+
+    def __init__(self, inner: MemoryFileSystem) -> None:
+        super().__init__(inner)
+        self.reads: list[str] = []
+
+    def readlink(self, path: str) -> str:
+        self.reads.append(path)
+        return super().readlink(path)
+
+
+@pytest.mark.parametrize("verb", ["unmanage", "remanage"])
+def test_planning_takes_links_from_trusted_stamps(verb: str) -> None:
+    """Links in directories whose stamps vouch are not read to plan (the executor
+    still reads each link it removes), and the outcome is that of a run without them."""
+
+    def change(fs: MemoryFileSystem) -> None:
+        fs.advance(60)  # the target directories are older than the manifest now
+        fs.write(f"{DIR}/nvim/dot-config/nvim/new.lua", "")  # remanage: plan nvim in full
+
+    outcomes, reads, views = [], [], []
+    for stamps in (True, False):
+        fs = twin(change, folding=False)
+        if not stamps:
+            fs.unlink(STAMPS)
+        counting = _ReadlinkCount(fs)
+        result = getattr(service(counting, folding=False), verb)(["nvim"])
+        ops = sorted((type(op).__name__, op.path) for op in result.operations)
+        outcomes.append((ops, snapshot(fs)))
+        reads.append(counting.reads)
+        (view,) = [c for c in result.caches if c.name == "target view"]
+        views.append(view)
+    assert outcomes[0] == outcomes[1]
+    spared = list(reads[1])
+    for path in reads[0]:
+        spared.remove(path)
+    # Planning read neither of nvim's links: its two directories' stamps vouched.
+    assert sorted(spared) == [f"{HOME}/.config/nvim/init.lua", f"{HOME}/.config/nvim/lua/o.lua"]
+    # One lstat per vouched directory instead of one readlink per link (one each here).
+    assert (views[0].hits, views[0].misses) == (views[1].hits, views[1].misses)
+
+
+def test_a_changed_directory_is_not_taken_from_its_stamp() -> None:
+    """A link rewritten after the stamps were written is read, and seen as foreign."""
+
+    def retarget(fs: MemoryFileSystem) -> None:
+        fs.advance(60)
+        fs.unlink(f"{HOME}/.config/nvim/init.lua")
+        fs.symlink("/elsewhere/init.lua", f"{HOME}/.config/nvim/init.lua")
+
+    fs = twin(retarget, folding=False)
+    counting = _ReadlinkCount(fs)
+    result = service(counting, folding=False).unmanage(["nvim"])
+    assert f"{HOME}/.config/nvim/init.lua" in counting.reads
+    assert links(fs) == {".config/nvim/init.lua": "/elsewhere/init.lua", **_others(fs)}
+    assert all(op.path != ".config/nvim/init.lua" for op in result.operations)
+
+
+def _others(fs: MemoryFileSystem) -> dict[str, str]:
+    return {p: t for p, t in links(fs).items() if not p.startswith(".config/nvim")}

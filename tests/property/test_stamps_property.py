@@ -145,3 +145,23 @@ def test_a_managed_world_is_answered_from_its_stamps(world: World) -> None:
     assert again.up_to_date == tuple(world.names)
     quick = any(c.name == "directory stamps" for c in again.caches)
     assert quick or result.skipped
+
+
+def unmanaged(case: Case, fs: MemoryFileSystem) -> tuple[Any, ...]:
+    names = case.world.names[: 1 + case.pick % len(case.world.names)]
+    try:
+        result = case.world.dot(fs, tick=5).unmanage(names)
+    except DotError as exc:
+        return ("error", type(exc).__name__, str(exc)), _home(fs)
+    return ("done", sorted((type(op).__name__, op.path) for op in result.operations)), _home(fs)
+
+
+@SETTINGS
+@given(case=cases())
+def test_links_known_from_stamps_never_change_what_unmanage_does(case: Case) -> None:
+    """unmanage plans with the links its trusted stamps vouch for (unread): the same
+    operations and the same target as reading every link."""
+    with_stamps = unmanaged(case, build(case, stamps=True))
+    without = unmanaged(case, build(case, stamps=False))
+    assert with_stamps[0] == without[0]
+    assert with_stamps[1] == without[1], diff(without[1], with_stamps[1])

@@ -7,7 +7,7 @@ is the same view over literal data, for tests of the pure stages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from dot.errors import PermissionDenied
@@ -50,6 +50,22 @@ class ObservedTarget:
 
     def _abs(self, path: str) -> str:
         return f"{self._root}/{path}" if path else self._root
+
+    def seed(self, directory: str, links: Iterable[tuple[str, str]]) -> None:
+        """Take the links (name, text) of `directory` as known, without reading them.
+
+        For a directory whose stamp (dot.stamps) proves it unchanged since its links
+        were read back; the check that proved it is counted with `checked`.
+        """
+        nodes = self._nodes
+        for name, text in links:
+            path = f"{directory}/{name}" if directory else name
+            if path not in nodes:
+                nodes[path] = Node(Kind.LINK, text)
+
+    def checked(self, syscalls: int) -> None:
+        """Count system calls made on the view's behalf (stamp checks for `seed`)."""
+        self.syscalls += syscalls
 
     def node(self, path: str) -> Node:
         cached = self._nodes.get(path)
