@@ -198,3 +198,37 @@ def test_manage_records_the_same_manifest_with_the_worker(
     service(mem).manage(["vim", "zsh"])  # the links are there: it records them again
     assert started == [3]  # no second worker
     assert files() == with_worker
+
+
+def test_the_real_os_shortcut_finds_what_the_port_finds(world: tuple[Path, Path]) -> None:
+    """`_look_local` (open directories, one read per file) gives `_look`'s slots."""
+    directory, _ = world
+    pkg = directory / "vim"
+    (pkg / "sub" / "deeper").mkdir(parents=True)
+    (pkg / "a").write_text("alpha")
+    (pkg / "empty").write_text("")
+    (pkg / "big").write_bytes(os.urandom(3 << 20))  # more than one read's worth
+    (pkg / "sub" / "b").write_text("beta")
+    (pkg / "sub" / "deeper" / "c").write_text("gamma")
+    (pkg / "link").symlink_to("a")
+    os.mkfifo(pkg / "fifo")  # never opened: a reader would wait for a writer
+    names = ["a", "empty", "big", "link", "fifo", "gone", "sub/b", "sub/deeper/c", "nodir/x"]
+    fs = LocalFileSystem()
+    items: list[hashworker.Item] = [(f"{pkg}/{name}", None) for name in names]
+    first = os.lstat(pkg / "a")
+    items.append((f"{pkg}/a", (first.st_size, first.st_mtime_ns, first.st_ino, first.st_mode)))
+    slow, fast = list(hashworker._look(fs, items)), list(hashworker._look_local(fs, items))
+    assert fast == slow
+    statuses = [slot[0] for slot in fast]
+    assert statuses == [
+        hashworker.HASHED,
+        hashworker.HASHED,
+        hashworker.HASHED,
+        hashworker.PLAIN,
+        hashworker.PLAIN,
+        hashworker.GONE,
+        hashworker.HASHED,
+        hashworker.HASHED,
+        hashworker.GONE,
+        hashworker.REUSE,
+    ]

@@ -18,6 +18,7 @@ import contextlib
 import json
 import posixpath
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
 from dot import manifest as manifest_io
@@ -101,6 +102,36 @@ _ENCODERS: dict[type, Any] = {
 }
 
 
+def _optional(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+# The common operations straight to JSON text: the same bytes as `json.dumps` of
+# `encode(op)`, at half the cost (a large plan holds tens of thousands of them).
+_TEXT_ENCODERS: dict[type, Any] = {
+    Link: lambda op: (
+        f'["link",{_string(op.path)},{_string(op.text)},{_string(op.package)},'
+        f'{_string(op.source)},"{KIND_VALUE[op.kind]}"]'
+    ),
+    Unlink: lambda op: f'["unlink",{_string(op.path)},{_string(op.text)},{_optional(op.package)}]',
+    Mkdir: lambda op: f'["mkdir",{_string(op.path)},{_optional(op.package)},{_number(op.mode)}]',
+    Rmdir: lambda op: f'["rmdir",{_string(op.path)}]',
+}
+
+
+def encode_text(op: Operation) -> str:
+    """`encode(op)` as compact JSON text."""
+    fast = _TEXT_ENCODERS.get(type(op))
+    if fast is not None:
+        text: str = fast(op)
+        return text
+    return json.dumps(encode(op), separators=(",", ":"))
+
+
 def encode(op: Operation) -> list[Any]:
     """An operation as a compact JSON array: its verb, then its fields in order."""
     encoded: list[Any] = _ENCODERS[type(op)](op)
@@ -165,13 +196,17 @@ class Journal:
             "trash": header.trash,
             "backups": header.backups,
             "made": list(header.made),
-            "operations": [encode(op) for op in header.operations],
+            "operations": None,
             "modes": [list(pair) for pair in header.modes],
         }
         # By identity: the executor records the very objects of the plan, and hashing
         # an id is much cheaper than hashing an operation's fields.
         self._index = {id(op): i for i, op in enumerate(header.operations)}
-        data = json.dumps(doc, separators=(",", ":")) + "\n"
+        # The operations are spliced in as text (see _TEXT_ENCODERS): the same line
+        # `json.dumps` would write for the whole document.
+        head, _, tail = json.dumps(doc, separators=(",", ":")).partition('"operations":null')
+        ops = ",".join([encode_text(op) for op in header.operations])
+        data = f'{head}"operations":[{ops}]{tail}\n'
         self.fs.append(self.path, data.encode(), sync=True)
 
     def record(self, op: Operation) -> None:
