@@ -770,7 +770,6 @@ class Dot:
             ctx.layout,
             jobs=self.config.jobs,
             trash=trash,
-            journal=journal,
             progress=self.progress,
         )
         tx = executor.begin()

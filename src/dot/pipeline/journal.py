@@ -2,11 +2,11 @@
 
 Layout: one JSON object per line. The first line is the header (the run id, the
 paths involved and every planned operation); it is fsync'd before anything in the
-target changes. Completed operations are appended in batches, fsync'd at level
-boundaries. After the manifest is written the journal is removed.
+target changes. Once the run has committed, a commit record follows; then the
+journal is removed.
 
-Recovery does not trust the tail of the journal: it inspects the filesystem for
-each planned operation, newest first, and undoes the ones that happened. If the
+Recovery needs no record of progress: it inspects the filesystem for each planned
+operation, newest first, and undoes the ones that happened. If the
 manifest on disk already carries the run's id, the run had committed and is
 completed instead (its trash is dropped). The journal is untrusted input: every
 field is validated, and a damaged journal is an error, never a guess.
@@ -45,7 +45,6 @@ from dot.values import replace, value
 
 JOURNAL_NAME = ".dot-journal"
 VERSION = 1
-BATCH = 256
 
 
 class JournalError(DotError):
@@ -182,8 +181,6 @@ class Journal:
     def __init__(self, fs: FileSystem, path: str) -> None:
         self.fs = fs
         self.path = path
-        self._pending: list[str] = []
-        self._index: dict[int, int] = {}
 
     def begin(self, header: Header) -> None:
         """Write and fsync the header: from here on, recovery is possible."""
@@ -199,9 +196,6 @@ class Journal:
             "operations": None,
             "modes": [list(pair) for pair in header.modes],
         }
-        # By identity: the executor records the very objects of the plan, and hashing
-        # an id is much cheaper than hashing an operation's fields.
-        self._index = {id(op): i for i, op in enumerate(header.operations)}
         # The operations are spliced in as text (see _TEXT_ENCODERS): the same line
         # `json.dumps` would write for the whole document.
         head, _, tail = json.dumps(doc, separators=(",", ":")).partition('"operations":null')
@@ -209,29 +203,14 @@ class Journal:
         data = f'{head}"operations":[{ops}]{tail}\n'
         self.fs.append(self.path, data.encode(), sync=True)
 
-    def record(self, op: Operation) -> None:
-        """Note a completed operation (written in batches)."""
-        self._pending.append(f'{{"done":{self._index.get(id(op), -1)}}}\n')
-        if len(self._pending) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write pending records and fsync (called at level boundaries)."""
-        if self._pending:
-            data = "".join(self._pending).encode()
-            self._pending.clear()
-            self.fs.append(self.path, data, sync=True)
-
     def commit(self, manifest: str) -> None:
         """Record (fsync'd) that the run is committed; `manifest` says what becomes of
         the manifest ("write": already written, "delete": about to be removed,
         "keep": unchanged). Recovery then finishes the run instead of undoing it."""
-        self.flush()
         self.fs.append(self.path, json.dumps({"commit": manifest}).encode() + b"\n", sync=True)
 
     def finish(self) -> None:
         """The run is committed: the journal is no longer needed."""
-        self._pending.clear()
         self.fs.unlink(self.path)
 
 
