@@ -103,9 +103,9 @@ class _Overlay:
         node = self.changes.get(path)
         if node is not None:
             return node
-        up = parent(path) if path else ""
         if not path:
             return DIRECTORY
+        up = path.rpartition("/")[0]  # (parent(), inline: this runs for every path)
         if up in self.fresh:
             return MISSING
         if up not in self._reachable and self.get(up).kind is not Kind.DIR:
@@ -121,7 +121,7 @@ class _Overlay:
             return DIRECTORY
         known = self._observed.get(path)
         if known is None:
-            if self.observed(parent(path)).kind is not Kind.DIR:
+            if self.observed(path.rpartition("/")[0]).kind is not Kind.DIR:
                 known = MISSING
             else:
                 known = self.base.node(path)
@@ -149,7 +149,12 @@ class _Overlay:
             self._reachable.clear()  # what lay below may be gone: find out again
             self._reachable.add("")
         self.changes[path] = node
-        self.touched.setdefault(parent(path), set()).add(path)
+        up = path.rpartition("/")[0]
+        touched = self.touched.get(up)
+        if touched is None:
+            self.touched[up] = {path}
+        else:
+            touched.add(path)
 
     def remove(self, path: str) -> None:
         self._set(path, MISSING)
@@ -654,7 +659,8 @@ class _Planner:
         for path in sorted(view.changes):
             final = view.changes[path]
             before = view.observed(path)
-            if final == before and path not in view.cleared:
+            # (kinds first: most paths change kind, and comparing them is cheapest)
+            if final.kind is before.kind and final == before and path not in view.cleared:
                 meta = view.meta.get(path)
                 if final.kind is Kind.LINK and meta is not None:
                     claims.append(Claim(path, final.text, meta.package, meta.source, meta.kind))
