@@ -11,7 +11,7 @@ import contextlib
 import functools
 import json
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from dot.errors import DotError, ManifestError, PermissionDenied
@@ -389,24 +389,69 @@ def _slow_link(where: str, path: str, link: object) -> LinkRecord:
     )
 
 
-def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
-    where = f"package {name}"
-    source = _want(raw.get("source"), str, f"{where} source")
-    if source not in ("managed", "adopted"):
-        raise _Invalid(f"{where} has unknown source {source!r}")
-    settings_raw = _want(raw.get("settings"), dict, f"{where} settings")
-    settings = Settings(
-        dotfiles=_want(settings_raw.get("dotfiles"), bool, f"{where} settings.dotfiles"),
-        folding=_want(settings_raw.get("folding"), bool, f"{where} settings.folding"),
-        absolute=_want(settings_raw.get("absolute"), bool, f"{where} settings.absolute"),
-        package_name_mapping=_want(
-            settings_raw.get("package_name_mapping"), bool, f"{where} settings.package_name_mapping"
-        ),
-        ignore=_want(settings_raw.get("ignore", ""), str, f"{where} settings.ignore"),
+def _all_clean(paths: Collection[str]) -> bool:
+    """`all(_clean(p) for p in paths)`, with four substring searches in all of them at
+    once. Joined by "/", the paths keep every component whole (a path's first and last
+    component meet the neighbours' at a "/"), and an empty path, an empty component or
+    a leading or trailing "/" becomes "//" somewhere."""
+    if not paths:
+        return True
+    framed = "/" + "/".join(paths) + "/"
+    return (
+        "//" not in framed and "/./" not in framed and "/../" not in framed and "\0" not in framed
     )
+
+
+def _quick_links(raw: dict[str, Any]) -> dict[str, LinkRecord] | None:
+    """The links of a record when all are plainly valid, else None (check precisely).
+
+    Tens of thousands of links: types per link, paths all at once."""
+    links: dict[str, LinkRecord] = {}
+    origins: list[str] = []
+    kinds = _KINDS
+    for path, link in raw.items():
+        if type(link) is not dict:
+            return None
+        text, origin, kind = link.get("text"), link.get("source"), link.get("kind")
+        if type(text) is not str or type(origin) is not str or type(kind) is not str:
+            return None
+        known = kinds.get(kind)
+        if known is None:
+            return None
+        links[path] = LinkRecord(text, origin, known)
+        if origin:  # (the package root is "")
+            origins.append(origin)
+    if not _all_clean(links) or not _all_clean(origins):
+        return None
+    return links
+
+
+def _quick_files(raw: dict[str, Any]) -> dict[str, FileRecord] | None:
+    """The file fingerprints of a record when all are plainly valid, else None."""
+    files: dict[str, FileRecord] = {}
+    for path, values in raw.items():
+        if (
+            type(values) is list
+            and len(values) == 5
+            and type(values[0]) is int
+            and type(values[1]) is int
+            and type(values[2]) is int
+            and type(values[3]) is int
+            and (values[4] is None or type(values[4]) is str)
+        ):
+            files[path] = FileRecord(*values)
+        else:
+            return None
+    if not _all_clean(files):
+        return None
+    return files
+
+
+def _links(where: str, raw: dict[str, Any]) -> dict[str, LinkRecord]:
+    """The links of a record, every one validated with a precise message."""
     links: dict[str, LinkRecord] = {}
     clean = _clean
-    for path, link in _want(raw.get("links"), dict, f"{where} links").items():
+    for path, link in raw.items():
         # The common, valid case in one pass; anything odd gets the precise message.
         if type(link) is dict:
             text, origin = link.get("text"), link.get("source")
@@ -422,29 +467,14 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
                 links[path] = LinkRecord(text, origin, kind)
                 continue
         links[path] = _slow_link(where, path, link)
-    dirs = frozenset(
-        _rel_path(d, f"{where} dir") for d in _want(raw.get("dirs"), list, f"{where} dirs")
-    )
-    backups = []
-    for item in _want(raw.get("backups"), list, f"{where} backups"):
-        item = _want(item, dict, f"{where} backup")
-        origin = _want(item.get("origin"), str, f"{where} backup origin")
-        if origin not in ("target", "package"):
-            raise _Invalid(f"{where} backup has unknown origin {origin!r}")
-        stored = _want(item.get("stored"), str, f"{where} backup stored")
-        if not stored.startswith("/") or posixpath.normpath(stored) != stored:
-            raise _Invalid(f"{where} backup location {stored!r} is not a clean absolute path")
-        backups.append(
-            BackupRecord(_rel_path(item.get("path"), f"{where} backup path"), stored, origin)
-        )
-    adopted = {
-        _rel_path(p, f"{where} adopted path"): _rel_path(
-            src, f"{where} adopted source", allow_root=True
-        )
-        for p, src in _want(raw.get("adopted") or {}, dict, f"{where} adopted").items()
-    }
+    return links
+
+
+def _files(where: str, raw: dict[str, Any]) -> dict[str, FileRecord]:
+    """The file fingerprints of a record, every one validated with a precise message."""
+    clean = _clean
     files: dict[str, FileRecord] = {}
-    for path, values in _want(raw.get("files"), dict, f"{where} files").items():
+    for path, values in raw.items():
         if (
             type(values) is list
             and len(values) == 5
@@ -466,6 +496,53 @@ def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
         if digest is not None:
             _want(digest, str, f"{where} file {path} hash")
         files[path] = FileRecord(size, mtime, ino, mode, digest)
+    return files
+
+
+def _parse_record(name: str, raw: dict[str, Any]) -> PackageRecord:
+    where = f"package {name}"
+    source = _want(raw.get("source"), str, f"{where} source")
+    if source not in ("managed", "adopted"):
+        raise _Invalid(f"{where} has unknown source {source!r}")
+    settings_raw = _want(raw.get("settings"), dict, f"{where} settings")
+    settings = Settings(
+        dotfiles=_want(settings_raw.get("dotfiles"), bool, f"{where} settings.dotfiles"),
+        folding=_want(settings_raw.get("folding"), bool, f"{where} settings.folding"),
+        absolute=_want(settings_raw.get("absolute"), bool, f"{where} settings.absolute"),
+        package_name_mapping=_want(
+            settings_raw.get("package_name_mapping"), bool, f"{where} settings.package_name_mapping"
+        ),
+        ignore=_want(settings_raw.get("ignore", ""), str, f"{where} settings.ignore"),
+    )
+    raw_links = _want(raw.get("links"), dict, f"{where} links")
+    links = _quick_links(raw_links)
+    if links is None:
+        links = _links(where, raw_links)
+    dirs = frozenset(
+        _rel_path(d, f"{where} dir") for d in _want(raw.get("dirs"), list, f"{where} dirs")
+    )
+    backups = []
+    for item in _want(raw.get("backups"), list, f"{where} backups"):
+        item = _want(item, dict, f"{where} backup")
+        origin = _want(item.get("origin"), str, f"{where} backup origin")
+        if origin not in ("target", "package"):
+            raise _Invalid(f"{where} backup has unknown origin {origin!r}")
+        stored = _want(item.get("stored"), str, f"{where} backup stored")
+        if not stored.startswith("/") or posixpath.normpath(stored) != stored:
+            raise _Invalid(f"{where} backup location {stored!r} is not a clean absolute path")
+        backups.append(
+            BackupRecord(_rel_path(item.get("path"), f"{where} backup path"), stored, origin)
+        )
+    adopted = {
+        _rel_path(p, f"{where} adopted path"): _rel_path(
+            src, f"{where} adopted source", allow_root=True
+        )
+        for p, src in _want(raw.get("adopted") or {}, dict, f"{where} adopted").items()
+    }
+    raw_files = _want(raw.get("files"), dict, f"{where} files")
+    files = _quick_files(raw_files)
+    if files is None:
+        files = _files(where, raw_files)
     return PackageRecord(
         name=name,
         source=source,

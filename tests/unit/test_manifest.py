@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dot import manifest as manifest_io
@@ -206,3 +206,71 @@ _CLEAN_REGEX = re.compile(r"(?:(?!\.\.?(?:/|\Z))[^/\x00]+/)*(?!\.\.?\Z)[^/\x00]+
 )
 def test_clean_path_test_agrees_with_the_definition(path: str) -> None:
     assert manifest_io._clean(path) is (_CLEAN_REGEX.match(path) is not None)
+
+
+# Paths as a manifest might hold them, odd ones often: dots, slashes, newlines, NUL.
+_ODD_PATHS = st.lists(st.sampled_from(["a", "b", ".", "..", "/", "\n", "\0", "é"]), max_size=8).map(
+    "".join
+)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(paths=st.lists(_ODD_PATHS, max_size=5))
+def test_all_paths_clean_at_once_is_each_path_clean(paths: list[str]) -> None:
+    assert manifest_io._all_clean(paths) is all(manifest_io._clean(p) for p in paths)
+
+
+_LINK_VALUES = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "text": st.text(max_size=5),
+            "source": _ODD_PATHS,
+            "kind": st.sampled_from(["file", "dir"]),
+        }
+    ),
+    st.fixed_dictionaries({"text": st.integers(), "source": _ODD_PATHS, "kind": st.just("file")}),
+    st.fixed_dictionaries({"text": st.just("t"), "source": _ODD_PATHS, "kind": st.just("nope")}),
+    st.just([]),
+)
+_FILE_VALUES = st.one_of(
+    st.tuples(st.integers(), st.integers(), st.integers(), st.integers(), st.none()).map(list),
+    st.tuples(st.integers(), st.booleans(), st.integers(), st.integers(), st.text()).map(list),
+    st.lists(st.integers(), max_size=6),
+)
+
+
+def _outcome(parse: object, *args: object) -> object:
+    try:
+        return parse(*args)  # type: ignore[operator]
+    except manifest_io._Invalid as exc:
+        return ("invalid", str(exc))
+
+
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(raw=st.dictionaries(_ODD_PATHS, _LINK_VALUES, max_size=5))
+def test_quick_links_are_the_precise_links_or_defer_to_them(raw: dict[str, object]) -> None:
+    quick = manifest_io._quick_links(raw)  # type: ignore[arg-type]
+    precise = _outcome(manifest_io._links, "package p", raw)
+    if quick is not None:
+        assert quick == precise
+
+
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(raw=st.dictionaries(_ODD_PATHS, _FILE_VALUES, max_size=5))
+def test_quick_files_are_the_precise_files_or_defer_to_them(raw: dict[str, object]) -> None:
+    quick = manifest_io._quick_files(raw)  # type: ignore[arg-type]
+    precise = _outcome(manifest_io._files, "package p", raw)
+    if quick is not None:
+        assert quick == precise
+
+
+def test_a_plainly_valid_record_takes_the_quick_way() -> None:
+    links = {".vimrc": {"text": "../d/vim/dot-vimrc", "source": "dot-vimrc", "kind": "file"}}
+    files = {"dot-vimrc": [6, 1, 2, 0o100644, None]}
+    assert manifest_io._quick_links(links) == manifest_io._links("p", links)  # type: ignore[arg-type]
+    assert manifest_io._quick_files(files) == manifest_io._files("p", files)  # type: ignore[arg-type]
+    assert manifest_io._quick_links({"a/../b": links[".vimrc"]}) is None  # type: ignore[dict-item]
