@@ -12,6 +12,7 @@ import functools
 import json
 import posixpath
 from collections.abc import Collection, Iterable, Mapping
+from json.encoder import encode_basestring_ascii as _string
 from typing import Any, NamedTuple
 
 from dot.errors import DotError, ManifestError, PermissionDenied
@@ -251,7 +252,7 @@ def dumps(manifest: Manifest) -> bytes:
     ]
     for i, (name, rec) in enumerate(sorted(manifest.packages.items())):
         comma = "," if i else ""
-        chunks.append(f"{comma}{compact(name)}:{compact(_dump_record(rec))}".encode())
+        chunks.append(f"{comma}{compact(name)}:{_dump_record(rec)}".encode())
     chunks.append(
         f'}},"run":{compact(manifest.run)},"target":{compact(manifest.target)},'
         f'"version":{compact(VERSION)}}}\n'.encode()
@@ -264,30 +265,57 @@ def _encoder() -> json.JSONEncoder:
     return json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
-def _dump_record(rec: PackageRecord) -> dict[str, Any]:
-    return {
-        "source": rec.source,
-        "installed_at": rec.installed_at,
-        "updated_at": rec.updated_at,
-        "settings": {
-            "dotfiles": rec.settings.dotfiles,
-            "folding": rec.settings.folding,
-            "absolute": rec.settings.absolute,
-            "package_name_mapping": rec.settings.package_name_mapping,
-            "ignore": rec.settings.ignore,
-        },
-        "links": {
-            path: {"text": link.text, "source": link.source, "kind": KIND_VALUE[link.kind]}
-            for path, link in rec.links.items()
-        },
-        "dirs": sorted(rec.dirs),
-        "backups": [{"path": b.path, "stored": b.stored, "origin": b.origin} for b in rec.backups],
-        "adopted": dict(sorted(rec.adopted.items())),
-        "files": {
-            path: [f.size, f.mtime_ns, f.ino, f.mode, f.sha256] for path, f in rec.files.items()
-        },
-        "shape": rec.shape,
-    }
+def _dump_record(rec: PackageRecord) -> str:
+    """One record as compact JSON with sorted keys (what `json.dumps` would write).
+
+    Links and file fingerprints, tens of thousands in a large record, are written
+    as text here, with the string encoder `json.dumps` itself uses: building a dict
+    per link only to have the encoder sort and walk it took twice as long.
+    """
+    string = _string
+    kinds = KIND_VALUE
+    links = ",".join(
+        [
+            f'{string(path)}:{{"kind":"{kinds[link.kind]}","source":{string(link.source)},'
+            f'"text":{string(link.text)}}}'
+            for path, link in sorted(rec.links.items())
+        ]
+    )
+    files = ",".join(
+        [
+            f"{string(path)}:[{f.size},{f.mtime_ns},{f.ino},{f.mode},"
+            f"{'null' if f.sha256 is None else string(f.sha256)}]"
+            for path, f in sorted(rec.files.items())
+        ]
+    )
+    rest = _encoder().encode(
+        {
+            "source": rec.source,
+            "installed_at": rec.installed_at,
+            "updated_at": rec.updated_at,
+            "settings": {
+                "dotfiles": rec.settings.dotfiles,
+                "folding": rec.settings.folding,
+                "absolute": rec.settings.absolute,
+                "package_name_mapping": rec.settings.package_name_mapping,
+                "ignore": rec.settings.ignore,
+            },
+            "dirs": sorted(rec.dirs),
+            "backups": [
+                {"path": b.path, "stored": b.stored, "origin": b.origin} for b in rec.backups
+            ],
+            "adopted": dict(sorted(rec.adopted.items())),
+            "files": None,
+            "links": None,
+            "shape": rec.shape,
+        }
+    )
+    # Splice the two tables in at their placeholders. The first '"files":null' is the
+    # placeholder: inside an encoded string every quote is escaped, and the keys
+    # before it (adopted paths) have strings for values, never null.
+    head, _, tail = rest.partition('"files":null')
+    middle, _, end = tail.partition('"links":null')
+    return f'{head}"files":{{{files}}}{middle}"links":{{{links}}}{end}'
 
 
 def loads(data: bytes, where: str) -> Manifest:

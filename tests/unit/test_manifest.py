@@ -274,3 +274,35 @@ def test_a_plainly_valid_record_takes_the_quick_way() -> None:
     assert manifest_io._quick_links(links) == manifest_io._links("p", links)  # type: ignore[arg-type]
     assert manifest_io._quick_files(files) == manifest_io._files("p", files)  # type: ignore[arg-type]
     assert manifest_io._quick_links({"a/../b": links[".vimrc"]}) is None  # type: ignore[dict-item]
+
+
+_NAMES = st.lists(
+    st.sampled_from(["a", "é", '"', "\\", ":", "null", '"files":null', "\n", "\udcff", "/"]),
+    min_size=1,
+    max_size=4,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    links=st.dictionaries(
+        _NAMES, st.tuples(_NAMES, _NAMES, st.sampled_from([Kind.FILE, Kind.DIR]))
+    ),
+    files=st.dictionaries(_NAMES, st.tuples(st.integers(-(2**63), 2**63), st.none() | _NAMES)),
+    adopted=st.dictionaries(_NAMES, _NAMES, max_size=2),
+)
+def test_records_encode_as_the_canonical_json_whatever_the_names(
+    links: dict[str, tuple[str, str, Kind]],
+    files: dict[str, tuple[int, str | None]],
+    adopted: dict[str, str],
+) -> None:
+    record = replace(
+        FULL.packages["vim"],
+        links={p: LinkRecord(*v) for p, v in links.items()},
+        files={p: FileRecord(n, n + 1, abs(n), 0o100644, h) for p, (n, h) in files.items()},
+        adopted=adopted,
+        dirs=frozenset(adopted),
+    )
+    data = dumps(replace(FULL, packages={"vim": record}))
+    canonical = json.dumps(json.loads(data), sort_keys=True, separators=(",", ":")) + "\n"
+    assert data == canonical.encode()
