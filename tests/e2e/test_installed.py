@@ -352,3 +352,17 @@ def test_a_closed_pipe_is_exit_1_without_noise(repo):
     assert result.returncode == 1
     assert "Exception ignored" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_console_entry_point_runs_without_the_cycle_collector(world):
+    """A deliberate trade (see dot.cli.app.console): no cyclic GC in the short-lived
+    process; `main`, which callers in the same process use, leaves it alone."""
+    probe = (
+        "import gc, sys\n"
+        "from dot.cli import app, boundary\n"
+        "boundary.run = lambda *args: print(gc.isenabled()) or 0\n"
+        "app.main() if sys.argv[1] == 'main' else app.console()\n"
+    )
+    for entry, expected in (("console", "False"), ("main", "True")):
+        result = world.run(entry, command=[sys.executable, "-c", probe])
+        assert result.stdout.strip() == expected, result.stderr
