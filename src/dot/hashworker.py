@@ -23,7 +23,7 @@ import signal
 import stat
 import struct
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from dot.fs.port import FileSystem
 from dot.sha import sha256
@@ -47,29 +47,54 @@ def possible() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
 
-class Worker:
-    """A forked child computing slots; `results` waits for it, `cancel` stops it."""
+# The shared mapping: the child's progress (items done, a hint), the limit the parent
+# may set (the child stops there: the parent takes the rest), the slots, a done byte.
+_COUNTER = struct.Struct("=q")
+_PROGRESS, _LIMIT, _SLOTS = 0, 8, 16
+_REPORT_EVERY = 64  # items between two progress reports
 
-    def __init__(self, pid: int, items: Sequence[Item], shared: object) -> None:
+
+class Worker:
+    """A forked child computing slots; `results` shares out what is left and waits,
+    `cancel` stops it."""
+
+    def __init__(self, fs: FileSystem, pid: int, items: Sequence[Item], shared: object) -> None:
+        self.fs = fs
         self.pid = pid
         self.items = items
         self.shared = shared
 
     def results(self) -> list[Slot] | None:
-        """One slot per item, in order; None when the child failed (compute in line)."""
+        """One slot per item, in order; None when the child failed (compute in line).
+
+        If the child is not done, the parent takes the second half of what is left
+        (from the child's last report) and computes it itself: the child stops at
+        the limit set here. Only hints cross between the processes while both run;
+        the child's slots are read after it has exited.
+        """
         import mmap
 
         shared = self.shared
         assert isinstance(shared, mmap.mmap)
+        count = len(self.items)
+        mine: list[Slot] = []
         try:
+            limit = count
+            if not _exited(self.pid):
+                done = _COUNTER.unpack_from(shared, _PROGRESS)[0]
+                left = count - done
+                if left > 2 * _REPORT_EVERY:
+                    limit = done + left // 2
+                    _COUNTER.pack_into(shared, _LIMIT, limit)
+                    mine = list(_looker(self.fs)(self.fs, self.items[limit:]))
             if not _reap(self.pid) or shared[len(shared) - 1 :] != _DONE:
                 return None
-            slots = list(_SLOT.iter_unpack(shared[: len(self.items) * _SLOT.size]))
+            slots = list(_SLOT.iter_unpack(shared[_SLOTS : _SLOTS + limit * _SLOT.size]))
         finally:
             shared.close()
         if any(slot[0] == EMPTY for slot in slots):
             return None
-        return slots
+        return slots + mine
 
     def cancel(self) -> None:
         """Stop the child (if still running) and forget its results."""
@@ -86,7 +111,8 @@ def start(fs: FileSystem, items: Sequence[Item]) -> Worker | None:
         return None
     import mmap
 
-    shared = mmap.mmap(-1, len(items) * _SLOT.size + 1)
+    shared = mmap.mmap(-1, _SLOTS + len(items) * _SLOT.size + 1)
+    _COUNTER.pack_into(shared, _LIMIT, len(items))
     try:
         pid = os.fork()
     except OSError:
@@ -101,21 +127,30 @@ def start(fs: FileSystem, items: Sequence[Item]) -> Worker | None:
             code = 0
         finally:
             os._exit(code)
-    return Worker(pid, items, shared)
+    return Worker(fs, pid, items, shared)
+
+
+def _looker(fs: FileSystem) -> Callable[[FileSystem, Sequence[Item]], Iterator[Slot]]:
+    from dot.fs.local import LocalFileSystem
+
+    return _look_local if type(fs) is LocalFileSystem else _look
 
 
 def _fill(fs: FileSystem, items: Sequence[Item], shared: object) -> None:  # pragma: no cover
-    """In the child: every slot, then the done byte."""
+    """In the child: slots up to the limit (the parent may lower it), then done."""
     import mmap
 
-    from dot.fs.local import LocalFileSystem
-
     assert isinstance(shared, mmap.mmap)
-    look = _look_local if type(fs) is LocalFileSystem else _look
     pack = _SLOT.pack_into
     size = _SLOT.size
-    for index, slot in enumerate(look(fs, items)):
-        pack(shared, index * size, *slot)
+    limit = _COUNTER.unpack_from
+    report = _COUNTER.pack_into
+    for index, slot in enumerate(_looker(fs)(fs, items)):
+        if index % _REPORT_EVERY == 0:
+            report(shared, _PROGRESS, index)
+            if index >= limit(shared, _LIMIT)[0]:
+                break
+        pack(shared, _SLOTS + index * size, *slot)
     shared[len(shared) - 1 :] = _DONE
 
 
@@ -192,6 +227,16 @@ def _look_local(fs: FileSystem, items: Sequence[Item]) -> Iterator[Slot]:  # pra
     finally:
         if dfd >= 0:
             os.close(dfd)
+
+
+def _exited(pid: int) -> bool:
+    """True when the child has exited already (it is then reaped by `_reap` alone)."""
+    if not hasattr(os, "waitid"):  # pragma: no cover - (macOS): share the work anyway
+        return False
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def _reap(pid: int) -> bool:

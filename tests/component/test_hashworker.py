@@ -232,3 +232,36 @@ def test_the_real_os_shortcut_finds_what_the_port_finds(world: tuple[Path, Path]
         hashworker.GONE,
         hashworker.REUSE,
     ]
+
+
+class _Slow(MemoryFileSystem):
+    """Every lstat takes a millisecond: the child cannot be done when asked."""
+
+    def lstat(self, path: str) -> os.stat_result:  # type: ignore[override]
+        import time
+
+        time.sleep(0.001)
+        return super().lstat(path)  # type: ignore[return-value]
+
+
+def test_a_busy_child_shares_what_is_left_with_the_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fs = _Slow()
+    fs.makedirs(HOME)
+    add_package(fs, "vim", {f"f{i:03}": str(i) for i in range(400)})
+    tree = _tree(fs, DIR, "vim")
+    shared: list[int] = []
+    real = hashworker._looker
+
+    def spy(where: object) -> object:
+        shared.append(os.getpid())  # the child's calls are in its own copy of this list
+        return real(where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashworker, "_looker", spy)
+    hasher = Hasher(fs, LAYOUT)
+    assert hasher.prefetch([("vim", tree, None)])
+    got = hasher.records("vim", tree, None)
+    assert shared == [os.getpid()]  # the parent computed part of it
+    assert got == Hasher(fs, LAYOUT).records("vim", tree, None)
+    assert len(got) == 400
