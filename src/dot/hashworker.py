@@ -25,11 +25,13 @@ import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from dot.fs.port import FileSystem
+from dot.fs.port import FileSystem, StatLike
 from dot.sha import sha256
 
 # A file to look at: its absolute path, and its old record's stat (None when new).
 Item = tuple[str, "tuple[int, ...] | None"]
+
+_NONE = b"\0" * 32  # the digest of a slot without one
 
 # What became of one file: (status, size, mtime_ns, ino, mode, SHA-256 digest).
 Slot = tuple[int, int, int, int, int, bytes]
@@ -154,7 +156,25 @@ def _fill(fs: FileSystem, items: Sequence[Item], shared: object) -> None:  # pra
     shared[len(shared) - 1 :] = _DONE
 
 
-_NONE = b"\0" * 32
+def _slot(
+    st: os.stat_result | StatLike, old: tuple[int, ...] | None, read: Callable[[], bytes]
+) -> Slot:
+    """One file's slot from its `lstat`: reused, hashed (`read` gives the content),
+    denied, or plain (not a regular file, or unreadable otherwise)."""
+    fingerprint = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode)
+    if old is not None and old == fingerprint:
+        return (REUSE, *fingerprint, _NONE)
+    if stat.S_ISREG(st.st_mode):
+        try:
+            return (HASHED, *fingerprint, sha256(read()).digest())
+        except PermissionError:
+            return (DENIED, *fingerprint, _NONE)
+        except OSError:
+            pass
+    return (PLAIN, *fingerprint, _NONE)
+
+
+_GONE_SLOT: Slot = (GONE, 0, 0, 0, 0, _NONE)
 
 
 def _look(fs: FileSystem, items: Sequence[Item]) -> Iterator[Slot]:  # pragma: no cover
@@ -163,22 +183,21 @@ def _look(fs: FileSystem, items: Sequence[Item]) -> Iterator[Slot]:  # pragma: n
         try:
             st = fs.lstat(path)
         except OSError:
-            yield GONE, 0, 0, 0, 0, _NONE
+            yield _GONE_SLOT
             continue
-        fingerprint = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode)
-        if old is not None and old == fingerprint:
-            yield REUSE, *fingerprint, _NONE
-            continue
-        status, digest = PLAIN, _NONE
-        if stat.S_ISREG(st.st_mode):
-            try:
-                digest = sha256(fs.read_bytes(path)).digest()
-                status = HASHED
-            except PermissionError:
-                status = DENIED
-            except OSError:
-                pass
-        yield status, *fingerprint, digest
+        yield _slot(st, old, lambda path=path: fs.read_bytes(path))  # type: ignore[misc]
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The file open at `fd`: one read when it is `size` bytes, as stat'ed."""
+    try:
+        chunks = [os.read(fd, size + 1)]
+        if len(chunks[0]) != size:  # changed since the stat: read it all
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def _look_local(fs: FileSystem, items: Sequence[Item]) -> Iterator[Slot]:  # pragma: no cover
@@ -197,33 +216,20 @@ def _look_local(fs: FileSystem, items: Sequence[Item]) -> Iterator[Slot]:  # pra
                 here = directory
                 with contextlib.suppress(OSError):
                     dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            at = dfd
             try:
-                st = os.lstat(name, dir_fd=dfd) if dfd >= 0 else os.lstat(path)
+                st = os.lstat(name, dir_fd=at) if at >= 0 else os.lstat(path)
             except OSError:
-                yield GONE, 0, 0, 0, 0, _NONE
+                yield _GONE_SLOT
                 continue
-            fingerprint = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode)
-            if old is not None and old == fingerprint:
-                yield REUSE, *fingerprint, _NONE
-                continue
-            status, digest = PLAIN, _NONE
-            if stat.S_ISREG(st.st_mode):
-                try:
-                    fd = os.open(name, flags, dir_fd=dfd) if dfd >= 0 else os.open(path, flags)
-                    try:
-                        chunks = [os.read(fd, st.st_size + 1)]
-                        if len(chunks[0]) != st.st_size:  # changed since the stat: read it all
-                            while chunk := os.read(fd, 1 << 20):
-                                chunks.append(chunk)
-                    finally:
-                        os.close(fd)
-                    digest = sha256(b"".join(chunks)).digest()
-                    status = HASHED
-                except PermissionError:
-                    status = DENIED
-                except OSError:
-                    pass
-            yield status, *fingerprint, digest
+
+            def read(
+                name: str = name, at: int = at, path: str = path, size: int = st.st_size
+            ) -> bytes:
+                fd = os.open(name, flags, dir_fd=at) if at >= 0 else os.open(path, flags)
+                return _read_all(fd, size)
+
+            yield _slot(st, old, read)
     finally:
         if dfd >= 0:
             os.close(dfd)

@@ -391,15 +391,6 @@ def _parse(raw: object) -> Manifest:
     return Manifest(directory, target, packages, dirs, run, tuple(orphans))
 
 
-def _clean(path: str) -> bool:
-    """A clean relative path: components that are neither empty, "." nor "..", and
-    no NUL (string tests only: a manifest holds tens of thousands of paths)."""
-    if not path or "\0" in path or "//" in path or path[0] == "/" or path[-1] == "/":
-        return False
-    framed = f"/{path}/"
-    return "/./" not in framed and "/../" not in framed
-
-
 _KINDS = {k.value: k for k in (Kind.FILE, Kind.DIR, Kind.LINK, Kind.OTHER)}
 
 
@@ -418,10 +409,12 @@ def _slow_link(where: str, path: str, link: object) -> LinkRecord:
 
 
 def _all_clean(paths: Collection[str]) -> bool:
-    """`all(_clean(p) for p in paths)`, with four substring searches in all of them at
-    once. Joined by "/", the paths keep every component whole (a path's first and last
-    component meet the neighbours' at a "/"), and an empty path, an empty component or
-    a leading or trailing "/" becomes "//" somewhere."""
+    """True when every path is clean: relative, with components that are neither
+    empty, "." nor "..", and no NUL; four substring searches in all of them at once
+    (a manifest holds tens of thousands of paths). Joined by "/", the paths keep
+    every component whole (a path's first and last component meet the neighbours'
+    at a "/"), and an empty path, an empty component or a leading or trailing "/"
+    becomes "//" somewhere."""
     if not paths:
         return True
     framed = "/" + "/".join(paths) + "/"
@@ -476,45 +469,15 @@ def _quick_files(raw: dict[str, Any]) -> dict[str, FileRecord] | None:
 
 
 def _links(where: str, raw: dict[str, Any]) -> dict[str, LinkRecord]:
-    """The links of a record, every one validated with a precise message."""
-    links: dict[str, LinkRecord] = {}
-    clean = _clean
-    for path, link in raw.items():
-        # The common, valid case in one pass; anything odd gets the precise message.
-        if type(link) is dict:
-            text, origin = link.get("text"), link.get("source")
-            raw_kind = link.get("kind")
-            kind = _KINDS.get(raw_kind) if type(raw_kind) is str else None
-            if (
-                kind is not None
-                and type(text) is str
-                and type(origin) is str
-                and clean(path)
-                and (not origin or clean(origin))
-            ):
-                links[path] = LinkRecord(text, origin, kind)
-                continue
-        links[path] = _slow_link(where, path, link)
-    return links
+    """The links of a record, each validated with a precise message (for a record
+    `_quick_links` found something odd in)."""
+    return {path: _slow_link(where, path, link) for path, link in raw.items()}
 
 
 def _files(where: str, raw: dict[str, Any]) -> dict[str, FileRecord]:
-    """The file fingerprints of a record, every one validated with a precise message."""
-    clean = _clean
+    """The file fingerprints of a record, each validated with a precise message."""
     files: dict[str, FileRecord] = {}
     for path, values in raw.items():
-        if (
-            type(values) is list
-            and len(values) == 5
-            and type(values[0]) is int
-            and type(values[1]) is int
-            and type(values[2]) is int
-            and type(values[3]) is int
-            and (values[4] is None or type(values[4]) is str)
-            and clean(path)
-        ):
-            files[path] = FileRecord(*values)
-            continue
         _rel_path(path, f"{where} file")
         values = _want(values, list, f"{where} file {path}")
         if len(values) != 5:
