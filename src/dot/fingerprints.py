@@ -59,18 +59,14 @@ class Hasher:
         planned: dict[str, tuple[Entry, PackageRecord | None, list[str]]] = {}
         source_abs = self.layout.source_abs
         for package, tree, old in work:
+            files = tree.files()
+            if any(entry.fingerprint is not None for entry in files.values()):
+                continue  # fingerprinted already (adopt): this package is done in line
             previous = old.files if old is not None else {}
-            rels = []
-            for rel, entry in tree.files().items():
-                if entry.fingerprint is not None:
-                    break  # fingerprinted already (adopt): this package is done in line
+            for rel in files:
                 known = previous.get(rel)
                 items.append((source_abs(package, rel), known[:4] if known else None))
-                rels.append(rel)
-            else:
-                planned[package] = (tree, old, rels)
-                continue
-            del items[len(items) - len(rels) :]
+            planned[package] = (tree, old, list(files))
         if len(items) < PREFETCH_THRESHOLD:
             return False  # (not even imported: small runs stay quick to start)
         from dot import hashworker

@@ -595,7 +595,10 @@ class Dot:
             with self._changing():
                 # Re-read under the lock: another run may have finished meanwhile.
                 ctx = self._without_lost_backups(self._context())
-                result = self._plan_and_run(ctx, command, packages, action, started)
+                try:
+                    result = self._plan_and_run(ctx, command, packages, action, started)
+                finally:
+                    ctx.hasher.close()  # a background worker nobody collected (a conflict)
         return result
 
     def _without_lost_backups(self, ctx: _Context) -> _Context:
@@ -642,7 +645,8 @@ class Dot:
         vouched: list[str] = []  # up to date by their directory stamps alone
         work = packages
         stamps = None
-        if action is not Action.MANAGE:
+        stamps_read = action is not Action.MANAGE  # (manage has no links to learn from them)
+        if stamps_read:
             stamps = self._valid_stamps(ctx.layout, ctx.manifest_path)
         if action is Action.REMANAGE:
             if stamps is not None:
@@ -651,35 +655,6 @@ class Dot:
             work = [p for p in packages if p not in up_to_date]
         if action is not Action.UNMANAGE and not self.config.dry_run:
             self._prefetch(ctx, work)
-        try:
-            return self._run_planned(
-                ctx, command, packages, action, started, work, up_to_date, vouched, stamps
-            )
-        finally:
-            ctx.hasher.close()  # a background worker nobody collected (a conflict, say)
-
-    def _prefetch(self, ctx: _Context, packages: Sequence[str]) -> None:
-        """Scan the packages now (planning would, first thing) and let the hasher take
-        their fingerprints and hashes in the background while the plan is made."""
-        work = []
-        for name in packages:
-            tree = ctx.index.tree(name)
-            if tree is not None:
-                work.append((name, tree, ctx.manifest.packages.get(name)))
-        ctx.hasher.prefetch(work)
-
-    def _run_planned(
-        self,
-        ctx: _Context,
-        command: str,
-        packages: list[str],
-        action: Action,
-        started: float,
-        work: list[str],
-        up_to_date: list[str],
-        vouched: list[str],
-        stamps: stamps_io.Stamps | None,
-    ) -> RunResult:
         draft = self._plan(ctx, [(action, name) for name in work], self.config.policy, stamps)
         if action is not Action.MANAGE:
             self._check_installed(ctx, work, draft)
@@ -693,7 +668,9 @@ class Dot:
             # (Packages vouched for by their stamps keep those: they were not scanned.)
             fresh = () if action is Action.UNMANAGE else (*work, *up_to_date)
             fresh = tuple(p for p in fresh if p not in vouched)
-            workers, written = self._execute(ctx, levels, new_manifest, fresh=fresh)
+            workers, written = self._execute(
+                ctx, levels, new_manifest, fresh=fresh, stamps=stamps, stamps_read=stamps_read
+            )
         return RunResult(
             command=command,
             packages=tuple(packages),
@@ -706,6 +683,16 @@ class Dot:
             workers=workers,
             caches=self.cache_stats(),
         )
+
+    def _prefetch(self, ctx: _Context, packages: Sequence[str]) -> None:
+        """Scan the packages now (planning would, first thing) and let the hasher take
+        their fingerprints and hashes in the background while the plan is made."""
+        work = []
+        for name in packages:
+            tree = ctx.index.tree(name)
+            if tree is not None:
+                work.append((name, tree, ctx.manifest.packages.get(name)))
+        ctx.hasher.prefetch(work)
 
     def _plan(
         self,
@@ -751,6 +738,8 @@ class Dot:
         *,
         force: bool = False,
         fresh: Sequence[str] = (),
+        stamps: stamps_io.Stamps | None = None,
+        stamps_read: bool = False,
     ) -> tuple[int, bool]:
         """Run the plan as one transaction: journal, execute, write the manifest.
 
@@ -791,9 +780,10 @@ class Dot:
                     raise
                 self._fail_after_execution(tx, journal, exc)
             # The stamps of the manifest this run replaces: untouched packages keep theirs.
-            previous = (
-                self._valid_stamps(ctx.layout, ctx.manifest_path) if changed_manifest else None
-            )
+            # (`stamps`, when `stamps_read`: the caller read them under this same lock)
+            previous = stamps if stamps_read else None
+            if changed_manifest and not stamps_read:
+                previous = self._valid_stamps(ctx.layout, ctx.manifest_path)
             try:
                 new_manifest = self._stamp(ctx, tx, replace(new_manifest, run=ctx.run_id))
                 if changed_manifest and not new_manifest.is_empty:

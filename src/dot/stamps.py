@@ -33,7 +33,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from dot.fs.port import FileSystem, kind_of_entry
+from dot.fs.port import FileSystem, StatLike, kind_of_entry
 from dot.manifest import STAMPS_SUFFIX, PackageRecord, Settings
 from dot.model import KIND_VALUE, Kind
 from dot.paths import Layout, parent
@@ -246,19 +246,34 @@ def dirs_match(fs: FileSystem, layout: Layout, dirs: Mapping[str, DirStamp]) -> 
             return False, read + 1
         if not stat.S_ISDIR(st.st_mode):
             return False, read + 1
-        if stamp.trusted and st.st_ino == stamp.ino and st.st_mtime_ns == stamp.mtime_ns:
+        if _holds(st, stamp):
             continue
         read += 1
-        if not stamp.links:
-            continue
-        names = iter(stamp.links.split(_SEP))
+        pairs = _pairs(stamp.links)
+        if pairs is None:
+            return False, read
         try:
-            for name, text in zip(names, names, strict=True):
+            for name, text in pairs:
                 if fs.readlink(f"{full}/{name}") != text:
                     return False, read
-        except (OSError, ValueError):  # ValueError: an odd number of fields
+        except OSError:
             return False, read
     return True, read
+
+
+def _holds(st: StatLike, stamp: DirStamp) -> bool:
+    """True when the directory `st` describes is provably as its stamp recorded it."""
+    return stamp.trusted and st.st_ino == stamp.ino and st.st_mtime_ns == stamp.mtime_ns
+
+
+def _pairs(links: str) -> list[tuple[str, str]] | None:
+    """A stamp's links as (name, text); None when the fields do not pair up."""
+    if not links:
+        return []
+    fields = links.split(_SEP)
+    if len(fields) % 2:
+        return None
+    return list(zip(fields[::2], fields[1::2], strict=True))
 
 
 def known_links(
@@ -277,10 +292,9 @@ def known_links(
             st = fs.lstat(layout.abs(directory))
         except OSError:
             continue
-        if stat.S_ISDIR(st.st_mode) and st.st_ino == stamp.ino and st.st_mtime_ns == stamp.mtime_ns:
-            fields = stamp.links.split(_SEP)
-            if len(fields) % 2 == 0:
-                found.append((directory, list(zip(fields[::2], fields[1::2], strict=True))))
+        pairs = _pairs(stamp.links)
+        if stat.S_ISDIR(st.st_mode) and _holds(st, stamp) and pairs is not None:
+            found.append((directory, pairs))
     return found, calls
 
 

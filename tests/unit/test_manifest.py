@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -246,26 +247,25 @@ def _outcome(parse: object, *args: object) -> object:
         return ("invalid", str(exc))
 
 
+@pytest.mark.parametrize(
+    ("values", "quick", "precise"),
+    [
+        (_LINK_VALUES, manifest_io._quick_links, manifest_io._links),
+        (_FILE_VALUES, manifest_io._quick_files, manifest_io._files),
+    ],
+    ids=["links", "files"],
+)
 @settings(
     max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(raw=st.dictionaries(_ODD_PATHS, _LINK_VALUES, max_size=5))
-def test_quick_links_are_the_precise_links_or_defer_to_them(raw: dict[str, object]) -> None:
-    quick = manifest_io._quick_links(raw)  # type: ignore[arg-type]
-    precise = _outcome(manifest_io._links, "package p", raw)
-    if quick is not None:
-        assert quick == precise
-
-
-@settings(
-    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
-@given(raw=st.dictionaries(_ODD_PATHS, _FILE_VALUES, max_size=5))
-def test_quick_files_are_the_precise_files_or_defer_to_them(raw: dict[str, object]) -> None:
-    quick = manifest_io._quick_files(raw)  # type: ignore[arg-type]
-    precise = _outcome(manifest_io._files, "package p", raw)
-    if quick is not None:
-        assert quick == precise
+@given(data=st.data())
+def test_the_quick_pass_gives_the_precise_records_or_defers_to_them(
+    values: st.SearchStrategy[object], quick: Any, precise: Any, data: st.DataObject
+) -> None:
+    raw = data.draw(st.dictionaries(_ODD_PATHS, values, max_size=5))
+    found = quick(raw)
+    if found is not None:
+        assert found == _outcome(precise, "package p", raw)
 
 
 def test_a_plainly_valid_record_takes_the_quick_way() -> None:
